@@ -1,0 +1,276 @@
+"""Sightline settings: one module, driven by environment variables.
+
+Every value a deployment must set is read from the environment; see README "Configuration".
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SIGHTLINE_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG or env_bool("SIGHTLINE_DEMO", False):
+        SECRET_KEY = "insecure-local-demo-key-do-not-use-in-production-" + "x" * 20
+    else:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set outside the local demo.")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Partnership identity shown on every page.
+SIGHTLINE_PARTNERSHIP_NAME = os.environ.get(
+    "SIGHTLINE_PARTNERSHIP_NAME", "Northvale Safeguarding Children Partnership"
+)
+SIGHTLINE_SITE_URL = os.environ.get("SIGHTLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Two-factor authentication is required for every role that can see case material.
+# Only the local demo may relax it.
+SIGHTLINE_MFA_REQUIRED = env_bool("SIGHTLINE_MFA_REQUIRED", True)
+SIGHTLINE_DEMO = env_bool("SIGHTLINE_DEMO", False)
+if not SIGHTLINE_MFA_REQUIRED and not (SIGHTLINE_DEMO or DEBUG):
+    raise ImproperlyConfigured("SIGHTLINE_MFA_REQUIRED may only be relaxed in the local demo.")
+
+# Sign-in protection.
+SIGHTLINE_LOCKOUT_FAILURES = int(os.environ.get("SIGHTLINE_LOCKOUT_FAILURES", "5"))
+SIGHTLINE_LOCKOUT_MINUTES = int(os.environ.get("SIGHTLINE_LOCKOUT_MINUTES", "15"))
+SIGHTLINE_IP_THROTTLE_FAILURES = int(os.environ.get("SIGHTLINE_IP_THROTTLE_FAILURES", "50"))
+SIGHTLINE_SESSION_IDLE_MINUTES = int(os.environ.get("SIGHTLINE_SESSION_IDLE_MINUTES", "30"))
+SIGHTLINE_SESSION_ABSOLUTE_HOURS = int(os.environ.get("SIGHTLINE_SESSION_ABSOLUTE_HOURS", "10"))
+SIGHTLINE_INVITATION_DAYS = int(os.environ.get("SIGHTLINE_INVITATION_DAYS", "7"))
+
+# Documents.
+SIGHTLINE_UPLOAD_MAX_BYTES = int(os.environ.get("SIGHTLINE_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+SIGHTLINE_ZIP_MAX_UNCOMPRESSED = int(
+    os.environ.get("SIGHTLINE_ZIP_MAX_UNCOMPRESSED", str(200 * 1024 * 1024))
+)
+SIGHTLINE_ZIP_MAX_ENTRIES = int(os.environ.get("SIGHTLINE_ZIP_MAX_ENTRIES", "2000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Reminders.
+SIGHTLINE_REMINDER_WORKING_DAYS = int(os.environ.get("SIGHTLINE_REMINDER_WORKING_DAYS", "5"))
+SIGHTLINE_HOME_HORIZON_WORKING_DAYS = 10
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
+    "sightline.core",
+    "sightline.accounts",
+    "sightline.actions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "sightline.core.middleware.RequestContextMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sightline.accounts.middleware.SessionPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sightline.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sightline.core.context_processors.sightline",
+            ],
+            "builtins": ["sightline.core.templatetags.govuk"],
+        },
+    }
+]
+
+# Database: SQLite under var/ by default; PostgreSQL through DATABASE_URL.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=600, conn_health_checks=True
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SIGHTLINE_SQLITE_PATH", str(VAR_DIR / "sightline.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 25,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=FULL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=25000;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "core:home"
+
+# Sessions: database-backed so that sign-out and deactivation end them server-side.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = SIGHTLINE_SESSION_ABSOLUTE_HOURS * 3600
+SECURE_COOKIES = env_bool("SIGHTLINE_SECURE_COOKIES", not (DEBUG or SIGHTLINE_DEMO))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+if SECURE_COOKIES:
+    SESSION_COOKIE_NAME = "__Host-sightline_session"
+    CSRF_COOKIE_NAME = "__Host-sightline_csrf"
+else:
+    SESSION_COOKIE_NAME = "sightline_session"
+    CSRF_COOKIE_NAME = "sightline_csrf"
+
+# Transport security (a TLS-terminating proxy sits in front in production).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SIGHTLINE_BEHIND_TLS_PROXY", False) else None
+)
+SECURE_SSL_REDIRECT = env_bool("SIGHTLINE_SSL_REDIRECT", SECURE_COOKIES)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SIGHTLINE_HSTS_SECONDS", "31536000" if SECURE_COOKIES else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SIGHTLINE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+DATE_FORMAT = "j F Y"
+SHORT_DATE_FORMAT = "j M Y"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "documents")},
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if os.environ.get("SIGHTLINE_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["SIGHTLINE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("SIGHTLINE_S3_ENDPOINT_URL"),
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+
+# E-mail: console in the local demo, SMTP elsewhere.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if (DEBUG or SIGHTLINE_DEMO)
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sightline@localhost")
+
+# Background work through the tasks API with its database backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("SIGHTLINE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SIGHTLINE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+}

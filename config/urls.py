@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sightline.core.urls")),
+    path("app/", include("sightline.accounts.urls")),
+    path("app/actions/", include("sightline.actions.urls")),
+]
+
+handler400 = "sightline.core.views.error_400"
+handler403 = "sightline.core.views.error_403"
+handler404 = "sightline.core.views.error_404"
+handler500 = "sightline.core.views.error_500"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Serve the local demo: the web server, the task worker and the scheduler, together.
+# Ctrl-C (or SIGTERM) stops all three. `make run` sets up the machine first, then calls this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOST=127.0.0.1
+PORT="${SIGHTLINE_PORT:-8000}"
+URL="http://$HOST:$PORT"
+PY=.venv/bin/python
+
+# The local demo: relaxed secret key and cookies, and two-factor authentication switched off.
+export SIGHTLINE_DEMO=true
+export SIGHTLINE_MFA_REQUIRED=false
+export DJANGO_SETTINGS_MODULE=config.settings
+export PYTHONUNBUFFERED=1
+
+if ! "$PY" - "$HOST" "$PORT" <<'PY'
+import socket
+import sys
+
+sock = socket.socket()
+try:
+    sock.bind((sys.argv[1], int(sys.argv[2])))
+except OSError:
+    sys.exit(1)
+finally:
+    sock.close()
+PY
+then
+    echo "Port $PORT on $HOST is in use: stop whatever is using it, or set SIGHTLINE_PORT." >&2
+    exit 1
+fi
+
+mkdir -p var
+"$PY" manage.py migrate --noinput
+echo "Preparing the demo data (the first run takes a little longer)..."
+sign_ins="$("$PY" manage.py seed_demo)"
+"$PY" manage.py collectstatic --noinput --verbosity 0
+
+pids=()
+stopping=0
+
+stop_all() {
+    [ "$stopping" -eq 1 ] && return
+    stopping=1
+    echo
+    echo "Stopping Sightline..."
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [ "$alive" -eq 0 ] && break
+        sleep 0.2
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --worker-class sync \
+    --access-logfile - &
+pids+=($!)
+"$PY" manage.py db_worker &
+pids+=($!)
+"$PY" manage.py scheduler &
+pids+=($!)
+
+# Wait until the web server answers before printing where it is.
+for _ in $(seq 1 150); do
+    if "$PY" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+        "$URL/healthz" >/dev/null 2>&1; then
+        break
+    fi
+    sleep 0.2
+done
+
+cat <<BANNER
+
+============================================================================
+Sightline is running at $URL
+
+This is the local demo: two-factor authentication is switched off
+(SIGHTLINE_MFA_REQUIRED=false) and e-mails are printed here instead of sent.
+It is not for real case data.
+
+$sign_ins
+
+Press Ctrl-C to stop.
+============================================================================
+
+BANNER
+
+# Whichever process ends first (or a Ctrl-C) stops the others.
+status=0
+wait -n "${pids[@]}" || status=$?
+if [ "$stopping" -eq 0 ]; then
+    echo "A Sightline process stopped (exit status $status); stopping the others." >&2
+    stop_all
+    exit "$status"
+fi

@@ -1,0 +1,299 @@
+"""Sign-in with password and two-factor, enrolment, recovery codes, sign-out, invitations and
+password reset.
+
+A user is only logged in (Django `login()`) after the second factor, so every signed-in session
+is verified. Between the steps the session holds the pending user id, bound to their session
+hash and a short expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sightline.accounts import services
+from sightline.accounts.access import principal_for
+from sightline.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EnrolForm,
+    PasswordResetRequestForm,
+    SetPasswordForm,
+    SignInForm,
+)
+from sightline.accounts.models import User
+from sightline.accounts.tasks import send_password_reset
+from sightline.core.requestcontext import client_ip
+
+PENDING_SECONDS = 600
+RECOVERY_CODES = 10
+GENERIC_FAILURE = "Enter a correct email address and password"
+THROTTLED = "There have been too many attempts to sign in. Wait 15 minutes and try again"
+
+
+def _set_pending(request, user: User) -> None:
+    request.session.cycle_key()
+    request.session["pending_user"] = user.pk
+    request.session["pending_hash"] = user.get_session_auth_hash()
+    request.session["pending_at"] = int(time.time())
+
+
+def _pending_user(request) -> User | None:
+    pk = request.session.get("pending_user")
+    started = request.session.get("pending_at", 0)
+    if pk is None or time.time() - started > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or user.get_session_auth_hash() != request.session.get("pending_hash"):
+        return None
+    return user
+
+
+def _clear_pending(request) -> None:
+    for key in ("pending_user", "pending_hash", "pending_at"):
+        request.session.pop(key, None)
+
+
+def _complete_sign_in(request, user: User, device=None, method: str = "password") -> None:
+    _clear_pending(request)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if device is not None:
+        otp_login(request, device)
+    now = int(time.time())
+    request.session["auth_started"] = now
+    request.session["auth_seen"] = now
+    services.signin_succeeded(user=user, method=method)
+
+
+def _safe_next(request) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        password = form.cleaned_data["password"]
+        ip = client_ip(request)
+        if services.signin_is_throttled(username=email, ip=ip):
+            services.dummy_password_work(password)
+            services.signin_failed(username=email, ip=ip, stage="throttled")
+            form.add_error(None, THROTTLED)
+        else:
+            user = authenticate(request, username=email, password=password)
+            if user is None:
+                services.signin_failed(username=email, ip=ip)
+                form.add_error(None, GENERIC_FAILURE)
+            else:
+                return _after_password(request, user)
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "timed_out": "timed_out" in request.GET, "next": _safe_next(request)},
+    )
+
+
+def _after_password(request, user: User):
+    next_url = _safe_next(request)
+    _set_pending(request, user)
+    request.session["pending_next"] = next_url
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("accounts:sign-in-code")
+    if settings.SIGHTLINE_MFA_REQUIRED and principal_for(user).needs_mfa:
+        return redirect("accounts:two-factor-setup")
+    _complete_sign_in(request, user, method="password only (two-factor not required)")
+    return redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request):
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:sign-in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request)
+        if services.signin_is_throttled(username=user.email, ip=ip):
+            _clear_pending(request)
+            services.signin_failed(username=user.email, ip=ip, stage="throttled")
+            messages.error(request, THROTTLED)
+            return redirect("accounts:sign-in")
+        device = match_token(user, form.cleaned_data["code"])
+        if device is None:
+            services.signin_failed(username=user.email, ip=ip, stage="code")
+            form.add_error("code", "The code is not correct or has already been used")
+        else:
+            method = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
+            _complete_sign_in(request, user, device, method=method)
+            return redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+    return render(request, "accounts/sign_in_code.html", {"form": form})
+
+
+def _qr_data_uri(device: TOTPDevice, user: User) -> tuple[str, str]:
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    issuer = "Sightline"
+    uri = (
+        f"otpauth://totp/{issuer}:{user.email}?secret={secret}&issuer={issuer}"
+        f"&digits={device.digits}&period={device.step}"
+    )
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2), secret
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:sign-in")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("accounts:sign-in-code")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = _issue_recovery_codes(user)
+            _complete_sign_in(request, user, device, method="authenticator (enrolled)")
+            request.session["recovery_codes"] = codes
+            return redirect("accounts:recovery-codes")
+        services.signin_failed(username=user.email, ip=client_ip(request), stage="enrol")
+        form.add_error("code", "The code is not correct. Check the time on your phone and try again")
+    qr, secret = _qr_data_uri(device, user)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": grouped})
+
+
+def _issue_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        token = StaticToken.random_token()
+        device.token_set.create(token=token)
+        codes.append(token)
+    return codes
+
+
+@never_cache
+@login_required
+def recovery_codes(request):
+    codes = request.session.pop("recovery_codes", None)
+    if not codes:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@require_POST
+def sign_out(request):
+    if request.user.is_authenticated:
+        services.signout_recorded(user=request.user)
+    logout(request)
+    messages.success(request, "You have signed out")
+    return redirect("accounts:sign-in")
+
+
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def invitation(request, token: str):
+    invite = services.invitation_for_token(token)
+    if invite is None:
+        return render(request, "accounts/link_expired.html", status=404)
+    form = SetPasswordForm(invite.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.invitation_accept(invitation=invite, password=form.cleaned_data["new_password1"])
+        messages.success(request, "Your password has been set. Sign in to set up two-factor authentication")
+        return redirect("accounts:sign-in")
+    return render(request, "accounts/set_password.html",
+                  {"form": form, "title": "Set your password", "invite_user": invite.user})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email=form.cleaned_data["email"].lower(), is_active=True).first()
+        if user is not None:
+            send_password_reset.enqueue(user.pk)
+        return render(request, "accounts/password_reset_sent.html")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request, uidb64: str, token: str):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "accounts/link_expired.html", status=404)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user.set_password(form.cleaned_data["new_password1"])
+        user.save(update_fields=["password"])
+        services.user_password_changed(user=user)
+        messages.success(request, "Your password has been changed. Sign in with your new password and your authenticator app")
+        return redirect("accounts:sign-in")
+    return render(request, "accounts/set_password.html", {"form": form, "title": "Choose a new password"})
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def change_password(request):
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.user.set_password(form.cleaned_data["new_password1"])
+        request.user.save(update_fields=["password"])
+        update_session_auth_hash(request, request.user)
+        services.user_password_changed(user=request.user)
+        messages.success(request, "Your password has been changed. Your other sessions have ended")
+        return redirect("accounts:account")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+@never_cache
+@login_required
+def account(request):
+    return render(request, "accounts/account.html", {
+        "memberships": request.user.memberships.filter(active=True).select_related("agency"),
+        "has_authenticator": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        "recovery_left": StaticToken.objects.filter(device__user=request.user).count(),
+    })

@@ -1,0 +1,164 @@
+"""The event log: append-only, hash-chained records of every write and every restricted read.
+
+`record_event()` is the only way to add an entry. Each entry's hash covers its content and the
+previous entry's hash, so editing or deleting any row breaks the chain from there on;
+`verify_chain()` (and `manage.py verify_events`) names the first broken link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from sightline.core.models import Event, EventChainHead
+from sightline.core.requestcontext import current_ip
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {127: "\\x7f"}
+
+
+def _clean(text: str, limit: int = 254) -> str:
+    """Encode control characters so a value cannot forge log lines or terminal output."""
+    return str(text).translate(_CONTROL)[:limit]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Changed fields as {field: [before, after]}."""
+    changed = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
+        if old != new:
+            changed[key] = [old, new]
+    return changed
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    result = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            result[name] = sorted(str(pk) for pk in getattr(obj, name).values_list("pk", flat=True))
+        elif field.is_relation:
+            result[name] = getattr(obj, field.attname)
+        else:
+            result[name] = getattr(obj, name)
+    return _jsonable(result)
+
+
+def _digest(prev_hash: str, payload: dict[str, Any]) -> str:
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _payload(event: Event) -> dict[str, Any]:
+    return {
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "kind": event.kind,
+        "action": event.action,
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "ip": event.ip_address,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_label": event.object_label,
+        "changes": event.changes,
+        "reason": event.reason,
+    }
+
+
+def record_event(
+    *,
+    action: str,
+    actor=None,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+    kind: str = Event.Kind.WRITE,
+    object_type: str = "",
+    object_id: str = "",
+    actor_label: str = "",
+) -> Event:
+    """Append one event to the chain, inside the caller's transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = _clean(str(obj), 200)
+    else:
+        object_label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id, label = actor.pk, actor_label or actor.get_username()
+    else:
+        actor_id, label = None, actor_label
+    with transaction.atomic():
+        head, _ = EventChainHead.objects.select_for_update().get_or_create(pk=1)
+        event = Event(
+            at=timezone.now(),
+            kind=kind,
+            action=_clean(action, 80),
+            actor_id=actor_id,
+            actor_label=_clean(label),
+            ip_address=current_ip.get(),
+            object_type=_clean(object_type, 100),
+            object_id=_clean(object_id, 64),
+            object_label=object_label,
+            changes=_jsonable(dict(changes or {})),
+            reason=_clean(reason, 2000),
+            prev_hash=head.last_hash,
+        )
+        event.hash = _digest(head.last_hash, _payload(event))
+        event.save()
+        EventChainHead.objects.filter(pk=head.pk).update(last_hash=event.hash, count=head.count + 1)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(batch_size: int = 2000) -> ChainReport:
+    """Walk the chain in order; report the first event whose link or content does not verify."""
+    prev_hash = "0" * 64
+    checked = 0
+    last_id = 0
+    for event in Event.objects.order_by("id").iterator(chunk_size=batch_size):
+        if event.prev_hash != prev_hash:
+            return ChainReport(checked, event.id, "link to the previous event does not match")
+        if _digest(prev_hash, _payload(event)) != event.hash:
+            return ChainReport(checked, event.id, "content does not match its hash")
+        prev_hash = event.hash
+        checked += 1
+        last_id = event.id
+    head = EventChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_hash != prev_hash or head.count != checked):
+        return ChainReport(checked, last_id + 1, "events after this point are missing")
+    return ChainReport(checked)

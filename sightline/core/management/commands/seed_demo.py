@@ -1,0 +1,41 @@
+"""Demo data: a fictional partnership with agencies, a user for every role and action plans in
+every state. Only for the local demo (SIGHTLINE_DEMO=true): Sightline has no default accounts.
+
+`--scale N` adds volume for benchmarks: N × 1,000 actions with progress updates."""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from sightline.core.demo import DEMO_PASSWORD, demo_users, seed_base, seed_scale
+
+
+class Command(BaseCommand):
+    help = "Load the demo partnership (first run only) and print the demo sign-ins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=0,
+                            help="Add N × 1,000 actions with updates, for benchmarks")
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, scale=0, quiet=False, **options):
+        if not (settings.SIGHTLINE_DEMO or settings.DEBUG):
+            raise CommandError("Demo data is only for the local demo (set SIGHTLINE_DEMO=true).")
+        with transaction.atomic():
+            created = seed_base()
+        if scale:
+            count = seed_scale(scale, rng=random.Random(scale))
+            self.stdout.write(f"Added {count} actions for scale {scale}.")
+        if quiet:
+            return
+        self.stdout.write("Demo data loaded." if created else "Demo data already present.")
+        self.stdout.write("")
+        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
+        for email, name, role, agency in demo_users():
+            self.stdout.write(f"  {email:<36} {role:<26} {agency}")
+        if not settings.SIGHTLINE_MFA_REQUIRED:
+            self.stdout.write("Two-factor authentication is relaxed for this local demo.")

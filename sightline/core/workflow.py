@@ -1,0 +1,133 @@
+"""The workflow helper: a process declares its states and transitions as data, and one
+`transition()` applies them.
+
+A `Workflow` is a table of `Transition`s: from which states, to which state, who may make it
+(a predicate over the user and the object), and which fields must be filled first. Buttons,
+access rules and the state diagrams in docs/workflows/ all read the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from sightline.core.events import record_event
+from sightline.core.versioning import save_versioned
+
+Allowed = Callable[[Any, models.Model], bool]
+
+
+class TransitionRefused(ValidationError):
+    """A transition that is not allowed from this state, by this user, or with missing fields."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    allowed: Allowed
+    who: str  # plain words for the docs and diagrams, e.g. "business unit"
+    required: tuple[str, ...] = ()
+    note_required: bool = False
+    button_style: str = ""  # "", "secondary" or "warning"
+
+
+@dataclass
+class Workflow:
+    name: str
+    status_field: str
+    states: type[models.TextChoices]
+    transitions: tuple[Transition, ...]
+    initial: str
+    field_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        values = {s.value for s in self.states}
+        names = set()
+        for t in self.transitions:
+            unknown = (set(t.sources) | {t.target}) - values
+            if unknown:
+                raise ValueError(f"{self.name}: unknown states {unknown} in {t.name}")
+            if t.name in names:
+                raise ValueError(f"{self.name}: duplicate transition {t.name}")
+            names.add(t.name)
+
+    def get(self, name: str) -> Transition:
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise TransitionRefused("That change is not available.")
+
+    def state_of(self, obj: models.Model) -> str:
+        return getattr(obj, self.status_field)
+
+    def available(self, obj: models.Model, user) -> list[Transition]:
+        state = self.state_of(obj)
+        return [t for t in self.transitions if state in t.sources and t.allowed(user, obj)]
+
+    def missing_fields(self, obj: models.Model, t: Transition) -> list[str]:
+        missing = []
+        for name in t.required:
+            value = getattr(obj, name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                missing.append(self.field_labels.get(name, name.replace("_", " ")))
+        return missing
+
+    def check(self, obj: models.Model, t: Transition, user, note: str = "") -> None:
+        state = self.state_of(obj)
+        if state not in t.sources:
+            label = self.states(state).label
+            raise TransitionRefused(f"“{t.label}” is not possible while the status is {label}.")
+        if not t.allowed(user, obj):
+            raise TransitionRefused(f"You cannot “{t.label.lower()}” here.")
+        problems = [f"Enter the {label.lower()}" for label in self.missing_fields(obj, t)]
+        if t.note_required and not note.strip():
+            problems.append("Enter a note explaining the change")
+        if problems:
+            raise TransitionRefused(problems)
+
+    def mermaid(self) -> str:
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        for t in self.transitions:
+            for source in t.sources:
+                extra = f" (needs {', '.join(t.required)})" if t.required else ""
+                lines.append(f"    {source} --> {t.target}: {t.label} — {t.who}{extra}")
+        return "\n".join(lines) + "\n"
+
+
+def transition(
+    workflow: Workflow,
+    obj: models.Model,
+    *,
+    name: str,
+    by,
+    expected_version: int,
+    note: str = "",
+    updates: Mapping[str, Any] | None = None,
+    extra_event: Mapping[str, Any] | None = None,
+) -> models.Model:
+    """Apply one transition: check it, set the status (and any fields it fills), save with the
+    version check, and record an event. `updates` are field values set before the check, so a
+    form can supply a required field and the move in one step."""
+    t = workflow.get(name)
+    with transaction.atomic():
+        for key, value in (updates or {}).items():
+            setattr(obj, key, value)
+        workflow.check(obj, t, by, note)
+        before = workflow.state_of(obj)
+        setattr(obj, workflow.status_field, t.target)
+        fields: Iterable[str] = [workflow.status_field, *(updates or {}).keys()]
+        save_versioned(obj, by=by, expected_version=expected_version, fields=list(fields))
+        changes = {workflow.status_field: [before, t.target]}
+        changes.update({k: [None, str(v)[:200]] for k, v in (updates or {}).items()})
+        changes.update(extra_event or {})
+        record_event(
+            action=f"{workflow.name}.{t.name}", actor=by, obj=obj, changes=changes, reason=note
+        )
+    return obj
