@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("sightline.core.urls")),
     path("app/", include("sightline.accounts.urls")),
+    path("app/settings/", include("sightline.accounts.urls_settings")),
     path("app/actions/", include("sightline.actions.urls")),
 ]
 

@@ -20,16 +20,31 @@ from sightline.accounts.access import require_settings_manager
 PAGE_SIZE = 50
 
 SECTIONS = [
-    ("Agencies", "settings:agency-list",
-     "The partner agencies, their email domains and safeguarding leads."),
-    ("Users", "settings:user-list",
-     "Invite people, change their roles and agencies, and deactivate accounts."),
-    ("Themes", "settings:theme-list",
-     "The list of learning themes used to tag reviews, audits and briefings."),
-    ("Working days", "settings:calendar-list",
-     "Bank holidays and the partnership's own closures or working days, used for deadlines."),
-    ("Deadlines", "settings:clock-list",
-     "The statutory and local deadlines, their length and where each rule comes from."),
+    (
+        "Agencies",
+        "settings:agency-list",
+        "The partner agencies, their email domains and safeguarding leads.",
+    ),
+    (
+        "Users",
+        "settings:user-list",
+        "Invite people, change their roles and agencies, and deactivate accounts.",
+    ),
+    (
+        "Themes",
+        "settings:theme-list",
+        "The list of learning themes used to tag reviews, audits and briefings.",
+    ),
+    (
+        "Working days",
+        "settings:calendar-list",
+        "Bank holidays and the partnership's own closures or working days, used for deadlines.",
+    ),
+    (
+        "Deadlines",
+        "settings:clock-list",
+        "The statutory and local deadlines, their length and where each rule comes from.",
+    ),
 ]
 
 

@@ -37,8 +37,10 @@ class ThemeForm(VersionedModelForm):
         help_texts = {"description": "One sentence saying what the theme covers"}
         widgets = {"kind": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
-            "name": {"required": "Enter the theme name",
-                     "max_length": "Theme name must be 120 characters or fewer"},
+            "name": {
+                "required": "Enter the theme name",
+                "max_length": "Theme name must be 120 characters or fewer",
+            },
             "kind": {"required": "Select the type of theme"},
         }
 
@@ -65,8 +67,10 @@ class CalendarOverrideForm(VersionedModelForm):
         widgets = {"kind": forms.RadioSelect}
         error_messages = {
             "kind": {"required": "Select whether this is a working day"},
-            "name": {"required": "Enter a description",
-                     "max_length": "Description must be 120 characters or fewer"},
+            "name": {
+                "required": "Enter a description",
+                "max_length": "Description must be 120 characters or fewer",
+            },
         }
 
     def clean_date(self):
@@ -92,10 +96,12 @@ class ClockForm(VersionedModelForm):
         label="Length",
         min_value=1,
         max_value=1000,
-        error_messages={"required": "Enter the length",
-                        "invalid": "Length must be a whole number, like 15",
-                        "min_value": "Length must be 1 or more",
-                        "max_value": "Length must be 1,000 or fewer"},
+        error_messages={
+            "required": "Enter the length",
+            "invalid": "Length must be a whole number, like 15",
+            "min_value": "Length must be 1 or more",
+            "max_value": "Length must be 1,000 or fewer",
+        },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
     )
     due_soon_working_days = forms.IntegerField(
@@ -103,10 +109,12 @@ class ClockForm(VersionedModelForm):
         min_value=0,
         max_value=250,
         help_text="Working days before the due date",
-        error_messages={"required": "Enter how many working days before it is due",
-                        "invalid": "Enter a whole number of working days, like 5",
-                        "min_value": "Working days must be 0 or more",
-                        "max_value": "Working days must be 250 or fewer"},
+        error_messages={
+            "required": "Enter how many working days before it is due",
+            "invalid": "Enter a whole number of working days, like 5",
+            "min_value": "Working days must be 0 or more",
+            "max_value": "Working days must be 250 or fewer",
+        },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
     )
 

@@ -49,8 +49,9 @@ def theme_create(*, by, name: str, kind: str, description: str = "") -> Theme:
     theme = create_record(
         Theme(name=name, slug=theme_slug(name), kind=kind, description=description), by=by
     )
-    record_event(action="theme.create", actor=by, obj=theme,
-                 changes=diff({}, snapshot(theme, THEME_FIELDS)))
+    record_event(
+        action="theme.create", actor=by, obj=theme, changes=diff({}, snapshot(theme, THEME_FIELDS))
+    )
     return theme
 
 
@@ -63,8 +64,12 @@ def theme_update(*, theme: Theme, by, expected_version: int, **fields) -> Theme:
     for key, value in fields.items():
         setattr(theme, key, value)
     save_versioned(theme, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="theme.update", actor=by, obj=theme,
-                 changes=diff(before, snapshot(theme, THEME_FIELDS)))
+    record_event(
+        action="theme.update",
+        actor=by,
+        obj=theme,
+        changes=diff(before, snapshot(theme, THEME_FIELDS)),
+    )
     return theme
 
 
@@ -75,8 +80,12 @@ def theme_archive(*, theme: Theme, by) -> Theme:
     theme.archived_at = timezone.now()
     theme.active = False
     save_versioned(theme, by=by, expected_version=theme.version, fields=["archived_at", "active"])
-    record_event(action="theme.archive", actor=by, obj=theme,
-                 changes=diff(before, snapshot(theme, THEME_FIELDS)))
+    record_event(
+        action="theme.archive",
+        actor=by,
+        obj=theme,
+        changes=diff(before, snapshot(theme, THEME_FIELDS)),
+    )
     return theme
 
 
@@ -87,8 +96,12 @@ def theme_restore(*, theme: Theme, by) -> Theme:
     theme.archived_at = None
     theme.active = True
     save_versioned(theme, by=by, expected_version=theme.version, fields=["archived_at", "active"])
-    record_event(action="theme.restore", actor=by, obj=theme,
-                 changes=diff(before, snapshot(theme, THEME_FIELDS)))
+    record_event(
+        action="theme.restore",
+        actor=by,
+        obj=theme,
+        changes=diff(before, snapshot(theme, THEME_FIELDS)),
+    )
     return theme
 
 
@@ -111,10 +124,18 @@ def calendar_override_create(*, by, date: dt.date, kind: str, name: str) -> Cale
         override = archived
         before = snapshot(override, OVERRIDE_FIELDS)
         override.kind, override.name, override.archived_at = kind, name, None
-        save_versioned(override, by=by, expected_version=override.version,
-                       fields=["kind", "name", "archived_at"])
-    record_event(action="calendar_override.create", actor=by, obj=override,
-                 changes=diff(before, snapshot(override, OVERRIDE_FIELDS)))
+        save_versioned(
+            override,
+            by=by,
+            expected_version=override.version,
+            fields=["kind", "name", "archived_at"],
+        )
+    record_event(
+        action="calendar_override.create",
+        actor=by,
+        obj=override,
+        changes=diff(before, snapshot(override, OVERRIDE_FIELDS)),
+    )
     return override
 
 
@@ -127,8 +148,12 @@ def calendar_override_update(
     for key, value in fields.items():
         setattr(override, key, value)
     save_versioned(override, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="calendar_override.update", actor=by, obj=override,
-                 changes=diff(before, snapshot(override, OVERRIDE_FIELDS)))
+    record_event(
+        action="calendar_override.update",
+        actor=by,
+        obj=override,
+        changes=diff(before, snapshot(override, OVERRIDE_FIELDS)),
+    )
     return override
 
 
@@ -138,8 +163,12 @@ def calendar_override_archive(*, override: CalendarOverride, by) -> CalendarOver
     before = snapshot(override, OVERRIDE_FIELDS)
     override.archived_at = timezone.now()
     save_versioned(override, by=by, expected_version=override.version, fields=["archived_at"])
-    record_event(action="calendar_override.archive", actor=by, obj=override,
-                 changes=diff(before, snapshot(override, OVERRIDE_FIELDS)))
+    record_event(
+        action="calendar_override.archive",
+        actor=by,
+        obj=override,
+        changes=diff(before, snapshot(override, OVERRIDE_FIELDS)),
+    )
     return override
 
 
@@ -157,6 +186,10 @@ def clock_update(*, clock: ClockDefinition, by, expected_version: int, **fields)
     for key, value in fields.items():
         setattr(clock, key, value)
     save_versioned(clock, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="clock.update", actor=by, obj=clock,
-                 changes=diff(before, snapshot(clock, CLOCK_FIELDS)))
+    record_event(
+        action="clock.update",
+        actor=by,
+        obj=clock,
+        changes=diff(before, snapshot(clock, CLOCK_FIELDS)),
+    )
     return clock

@@ -82,6 +82,7 @@ class BrowserProblems:
         self.items.append(f"Uncaught script error: {error}")
 
     def raise_if_any(self, where):
+        __tracebackhide__ = True
         if self.items:
             found, self.items = self.items, []
             pytest.fail(f"On {where}:\n" + "\n".join(f"- {item}" for item in found))
@@ -89,6 +90,7 @@ class BrowserProblems:
 
 def check_a11y(page):
     """Run axe-core on the current page and fail with a readable list of any violations."""
+    __tracebackhide__ = True
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         if not AXE_JS.exists():
             pytest.fail(f"{AXE_JS} is missing: run `make assets` (npm ci).")
@@ -97,7 +99,8 @@ def check_a11y(page):
     if violations:
         lines = [f"Accessibility violations on {page.url} ({page.title()!r}):"]
         for v in violations:
-            lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['count']} elements)")
+            noun = "element" if v["count"] == 1 else "elements"
+            lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['count']} {noun})")
             lines.extend(f"    {target}" for target in v["targets"])
             lines.append(f"    {v['helpUrl']}")
         pytest.fail("\n".join(lines))
@@ -112,29 +115,31 @@ class Journey:
 
     def check(self):
         """Check the current page: no dialogs or script errors, no accessibility violations."""
+        __tracebackhide__ = True
         self.page.wait_for_load_state()
         self.problems.raise_if_any(self.page.url)
         check_a11y(self.page)
 
     def visit(self, path, *, status=200, a11y=True):
         """Go to `path` (relative to the live server) and expect `status`."""
+        __tracebackhide__ = True
         response = self.page.goto(path)
         assert response is not None, f"No response for {path}"
-        assert response.status == status, (
-            f"{path}: expected HTTP {status}, got {response.status}"
-        )
+        assert response.status == status, f"{path}: expected HTTP {status}, got {response.status}"
         if a11y:
             self.check()
         return response
 
     def click_link(self, text, *, exact=True):
         """Follow the link whose accessible name is `text`."""
+        __tracebackhide__ = True
         with self.page.expect_navigation():
             self.page.get_by_role("link", name=text, exact=exact).click()
         self.check()
 
     def submit(self, button_text, *, exact=True, navigates=True):
         """Press the button `button_text` and check the page that follows."""
+        __tracebackhide__ = True
         button = self.page.get_by_role("button", name=button_text, exact=exact)
         if navigates:
             with self.page.expect_navigation():

@@ -1,0 +1,50 @@
+"""The settings area at /app/settings/: agencies, users, themes, working days and deadlines."""
+
+from django.urls import path
+
+from sightline.accounts import views_settings, views_settings_people, views_settings_reference
+
+app_name = "settings"
+
+people = views_settings_people
+reference = views_settings_reference
+
+urlpatterns = [
+    path("", views_settings.index, name="index"),
+    # Agencies
+    path("agencies/", people.agency_list, name="agency-list"),
+    path("agencies/add/", people.agency_create, name="agency-create"),
+    path("agencies/<int:pk>/", people.agency_edit, name="agency-edit"),
+    # Users
+    path("users/", people.user_list, name="user-list"),
+    path("users/invite/", people.user_invite, name="user-invite"),
+    path("users/<int:pk>/", people.user_detail, name="user-detail"),
+    path("users/<int:pk>/change/", people.user_edit, name="user-edit"),
+    path("users/<int:pk>/roles/add/", people.user_membership_add, name="user-membership-add"),
+    path(
+        "users/<int:pk>/roles/<int:membership_pk>/remove/",
+        people.user_membership_remove,
+        name="user-membership-remove",
+    ),
+    path("users/<int:pk>/deactivate/", people.user_deactivate, name="user-deactivate"),
+    path("users/<int:pk>/reactivate/", people.user_reactivate, name="user-reactivate"),
+    path(
+        "users/<int:pk>/reset-two-factor/",
+        people.user_reset_two_factor,
+        name="user-reset-two-factor",
+    ),
+    # Themes
+    path("themes/", reference.theme_list, name="theme-list"),
+    path("themes/add/", reference.theme_create, name="theme-create"),
+    path("themes/<int:pk>/", reference.theme_edit, name="theme-edit"),
+    path("themes/<int:pk>/archive/", reference.theme_archive, name="theme-archive"),
+    path("themes/<int:pk>/restore/", reference.theme_restore, name="theme-restore"),
+    # Working days: calendar overrides beside the bank holidays
+    path("working-days/", reference.calendar_list, name="calendar-list"),
+    path("working-days/add/", reference.calendar_create, name="calendar-create"),
+    path("working-days/<int:pk>/", reference.calendar_edit, name="calendar-edit"),
+    path("working-days/<int:pk>/archive/", reference.calendar_archive, name="calendar-archive"),
+    # Deadlines (clock definitions)
+    path("deadlines/", reference.clock_list, name="clock-list"),
+    path("deadlines/<int:pk>/", reference.clock_edit, name="clock-edit"),
+]

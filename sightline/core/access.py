@@ -1,0 +1,48 @@
+"""The core app's access chokepoints: the one way to fetch a protected core object for a user.
+
+Missing and forbidden objects give the same 404; refusals of existing objects and every
+successful read of a document are written to the event log.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+
+from sightline.core.documents import owner_access_rule
+from sightline.core.events import record_event
+from sightline.core.models import Document, Event
+
+
+def document_for_user(user, document_id) -> Document:
+    """The document, if the user may read its owner's documents; otherwise Http404.
+
+    Access follows the owner: the rule registered for the owner's model with
+    `sightline.core.documents.register_owner_access()` decides. A document with no owner, or
+    whose owner model has no rule, is served to nobody.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Http404("Not found")
+    try:
+        pk = document_id if isinstance(document_id, uuid.UUID) else uuid.UUID(str(document_id))
+    except (ValueError, TypeError, AttributeError):
+        raise Http404("Not found") from None
+    document = Document.objects.select_related("owner_type").filter(pk=pk).first()
+    if document is None:
+        raise Http404("Not found")
+    rule = None
+    if document.owner_type is not None:
+        owner_type = document.owner_type
+        rule = owner_access_rule(f"{owner_type.app_label}.{owner_type.model}")
+    if rule is None or not rule(user, document.owner_id):
+        record_event(
+            action="access.denied",
+            kind=Event.Kind.DENIED,
+            actor=user,
+            object_type=Document._meta.label_lower,
+            object_id=str(document.pk),
+        )
+        raise Http404("Not found")
+    record_event(action="document.download", kind=Event.Kind.READ, actor=user, obj=document)
+    return document
