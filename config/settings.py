@@ -63,6 +63,14 @@ SIGHTLINE_ZIP_MAX_ENTRIES = int(os.environ.get("SIGHTLINE_ZIP_MAX_ENTRIES", "200
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Reviews: day 0 of the rapid review clock is the date the notification was sent
+# ("notification", Panel guidance) or, as older texts have it, the date of awareness.
+SIGHTLINE_RAPID_REVIEW_CLOCK_FROM = os.environ.get("SIGHTLINE_RAPID_REVIEW_CLOCK_FROM", "notification")
+if SIGHTLINE_RAPID_REVIEW_CLOCK_FROM not in {"notification", "awareness"}:
+    raise ImproperlyConfigured("SIGHTLINE_RAPID_REVIEW_CLOCK_FROM must be notification or awareness.")
+# Virus scanning of uploads through clamd ("host:port" or a unix socket path); empty = off.
+SIGHTLINE_CLAMD_ADDRESS = os.environ.get("SIGHTLINE_CLAMD_ADDRESS", "")
+
 # Reminders.
 SIGHTLINE_REMINDER_WORKING_DAYS = int(os.environ.get("SIGHTLINE_REMINDER_WORKING_DAYS", "5"))
 SIGHTLINE_HOME_HORIZON_WORKING_DAYS = 10
@@ -82,6 +90,7 @@ INSTALLED_APPS = [
     "sightline.core",
     "sightline.accounts",
     "sightline.actions",
+    "sightline.reviews",
 ]
 
 MIDDLEWARE = [
@@ -272,5 +281,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SIGHTLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+    "loggers": {
+        "django.security.DisallowedHost": {"level": "ERROR"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

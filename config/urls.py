@@ -5,6 +5,7 @@ urlpatterns = [
     path("app/", include("sightline.accounts.urls")),
     path("app/settings/", include("sightline.accounts.urls_settings")),
     path("app/actions/", include("sightline.actions.urls")),
+    path("app/reviews/", include("sightline.reviews.urls")),
 ]
 
 handler400 = "sightline.core.views.error_400"

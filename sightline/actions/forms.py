@@ -93,6 +93,17 @@ class TransitionForm(forms.Form):
         label="Impact statement", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What has changed for children and practice, and the evidence for it",
     )
+    carried_to = forms.ModelChoiceField(
+        label="Plan it is carried into", queryset=ActionPlan.objects.none(), required=False
+    )
+
+    def __init__(self, *args, exclude_plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        plans = ActionPlan.objects.filter(archived_at__isnull=True)
+        if exclude_plan is not None:
+            plans = plans.exclude(pk=exclude_plan.pk)
+        self.fields["carried_to"].queryset = plans
+        self.fields["carried_to"].empty_label = "Select a plan"
 
 
 class ActionFilterForm(forms.Form):

@@ -13,6 +13,7 @@ class ActionStatus(models.TextChoices):
     AT_RISK = "at_risk", "At risk"
     COMPLETE = "complete", "Complete"
     SIGNED_OFF = "signed_off", "Signed off"
+    CARRIED_FORWARD = "carried_forward", "Carried into another plan"
 
 
 OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.ON_TRACK, ActionStatus.AT_RISK)
@@ -70,6 +71,10 @@ class Action(BaseModel):
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="actions")
+    carried_to = models.ForeignKey(
+        ActionPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="carried_in",
+        help_text="The plan this action was formally carried into",
+    )
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -183,8 +183,11 @@ def action_transition(
     expected_version: int,
     note: str = "",
     impact_statement: str | None = None,
+    carried_to: ActionPlan | None = None,
 ) -> Action:
     updates = {}
+    if carried_to is not None:
+        updates["carried_to"] = carried_to
     if impact_statement is not None and impact_statement.strip():
         updates["impact_statement"] = impact_statement.strip()
     if name == "sign_off":

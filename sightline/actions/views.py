@@ -257,23 +257,29 @@ def action_status(request, reference: str, name: str):
         raise Http404("Not found")
     form = TransitionForm(
         request.POST or None,
+        exclude_plan=action.plan,
         initial={"version": action.version, "transition": name,
                  "impact_statement": action.impact_statement},
     )
     context = {"form": form, "action": action, "t": t,
-               "asks_impact": "impact_statement" in t.required}
+               "asks_impact": "impact_statement" in t.required,
+               "asks_plan": "carried_to" in t.required}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.action_transition(
                 action=action, by=request.user, name=name, expected_version=data["version"],
-                note=data["note"], impact_statement=data["impact_statement"] if context["asks_impact"] else None,
+                note=data["note"],
+                impact_statement=data["impact_statement"] if context["asks_impact"] else None,
+                carried_to=data.get("carried_to") if context["asks_plan"] else None,
             )
         except StaleEdit as stale:
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
             for message in error.messages:
-                field = "impact_statement" if "impact" in message.lower() else "note"
+                lowered = message.lower()
+                field = ("impact_statement" if "impact" in lowered
+                         else "carried_to" if "plan" in lowered else "note")
                 form.add_error(field, message)
         else:
             messages.success(request, f"Action {action.reference}: {t.label.lower()} done")

@@ -13,7 +13,7 @@ ACTION_WORKFLOW = Workflow(
     status_field="status",
     states=S,
     initial=S.NOT_STARTED,
-    field_labels={"impact_statement": "Impact statement"},
+    field_labels={"impact_statement": "Impact statement", "carried_to": "Plan it is carried into"},
     transitions=(
         Transition(
             name="start",
@@ -60,6 +60,17 @@ ACTION_WORKFLOW = Workflow(
             who="business unit",
             note_required=True,
             button_style="warning",
+        ),
+        Transition(
+            name="carry_forward",
+            label="Carry into another plan",
+            sources=OPEN,
+            target=S.CARRIED_FORWARD,
+            allowed=lambda user, action: can_manage_plans(user),
+            who="business unit",
+            required=("carried_to",),
+            note_required=True,
+            button_style="secondary",
         ),
     ),
 )

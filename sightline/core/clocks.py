@@ -25,6 +25,7 @@ from sightline.core.calendar import (
 from sightline.core.models import BankHoliday, CalendarOverride, ClockDefinition
 
 __all__ = [
+    "ClockBook",
     "COUNTS_BACK",
     "PACKAGE_SOURCE",
     "clear_calendar_cache",
@@ -133,6 +134,22 @@ def clock_due(code: str, start: date) -> date:
 
 
 _today = today  # clock_status's parameter shadows the function name
+
+
+class ClockBook:
+    """Every clock definition, read in one query, for pages that compute many deadlines."""
+
+    def __init__(self) -> None:
+        self.definitions = {d.code: d for d in ClockDefinition.objects.filter(archived_at__isnull=True)}
+        self.calendar = get_calendar()
+
+    def due(self, code: str, start: date) -> date:
+        return _due(self.definitions[code], start, self.calendar)
+
+    def status(self, code: str, start: date, as_at: date) -> ClockStatus:
+        definition = self.definitions[code]
+        due = _due(definition, start, self.calendar)
+        return clock_state(due, as_at, self.calendar, due_soon=definition.due_soon_working_days)
 
 
 def clock_status(code: str, start: date, today: date | None = None) -> ClockStatus:

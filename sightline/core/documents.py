@@ -6,9 +6,10 @@ Every file a user submits goes through `document_create()`, which calls `inspect
 2. type by content (magic bytes) against an allow-list, and the file name's extension must agree;
 3. an optional virus scan through clamd (`SIGHTLINE_CLAMD_ADDRESS`; fails closed when set);
 4. per type: Office archives are checked (entry count and declared size before anything is
-   unpacked, paths, nested archives, macros, DTDs) and rebuilt; PDFs are refused if they carry
-   scripts, launch actions or embedded files, and are rewritten; images are verified and
-   re-encoded. What is stored is the rebuilt file, without its metadata;
+   unpacked, paths, nested archives, macros, DTDs, external links that fetch or run things) and
+   rebuilt; PDFs are refused if they carry scripts, launch actions, embedded files or
+   script/file links, and are rewritten; images are verified and re-encoded. What is stored is
+   the rebuilt file, without its metadata;
 5. text is extracted from the stored bytes for search.
 
 Stored files get a server-generated name; the submitted name is kept, cleaned, for display and

@@ -19,6 +19,8 @@ from sightline.core.events import record_event
 from sightline.core.versioning import save_versioned
 
 Allowed = Callable[[Any, models.Model], bool]
+# A condition on the object beyond filled fields: returns a problem to show, or None.
+Condition = Callable[[models.Model], str | None]
 
 
 class TransitionRefused(ValidationError):
@@ -36,6 +38,8 @@ class Transition:
     required: tuple[str, ...] = ()
     note_required: bool = False
     button_style: str = ""  # "", "secondary" or "warning"
+    conditions: tuple[Condition, ...] = ()
+    condition_text: str = ""  # plain words for the docs, e.g. "all three partners signed off"
 
 
 @dataclass
@@ -89,6 +93,10 @@ class Workflow:
         problems = [f"Enter the {label.lower()}" for label in self.missing_fields(obj, t)]
         if t.note_required and not note.strip():
             problems.append("Enter a note explaining the change")
+        for condition in t.conditions:
+            problem = condition(obj)
+            if problem:
+                problems.append(problem)
         if problems:
             raise TransitionRefused(problems)
 
@@ -96,7 +104,8 @@ class Workflow:
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
         for t in self.transitions:
             for source in t.sources:
-                extra = f" (needs {', '.join(t.required)})" if t.required else ""
+                needs = [*t.required, *([t.condition_text] if t.condition_text else [])]
+                extra = f" (needs {', '.join(needs)})" if needs else ""
                 lines.append(f"    {source} --> {t.target}: {t.label} — {t.who}{extra}")
         return "\n".join(lines) + "\n"
 

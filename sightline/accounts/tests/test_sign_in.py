@@ -1,0 +1,405 @@
+"""Sign-in through the real views: password, then a code from the authenticator app or a
+recovery code; enrolment; lockout and throttling; session fixation, sign-out and timeouts."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from conftest import TEST_PASSWORD
+from sightline.accounts.models import Role
+from sightline.core.models import Event
+
+pytestmark = pytest.mark.django_db
+
+SIGN_IN = reverse("accounts:sign-in")
+SIGN_IN_CODE = reverse("accounts:sign-in-code")
+SET_UP = reverse("accounts:two-factor-setup")
+RECOVERY = reverse("accounts:recovery-codes")
+SIGN_OUT = reverse("accounts:sign-out")
+HOME = reverse("core:home")
+
+WRONG_PASSWORD_TEXT = "Enter a correct email address and password"
+LOCKED_TEXT = "There have been too many attempts to sign in"
+CODE_REFUSED_TEXT = "The code is not correct or has already been used"
+
+
+def current_code(device: TOTPDevice) -> str:
+    device.refresh_from_db()
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return f"{token:0{device.digits}d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    return f"{(int(current_code(device)) + 500_000) % 1_000_000:06d}"
+
+
+def authenticator(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def enter_password(client, email, password=TEST_PASSWORD, **extra):
+    return client.post(SIGN_IN, {"email": email, "password": password}, **extra)
+
+
+def enter_code(client, code, **extra):
+    return client.post(SIGN_IN_CODE, {"code": code}, **extra)
+
+
+def session_key(client) -> str | None:
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return cookie.value if cookie else None
+
+
+def normalised(response, *emails: str) -> str:
+    """The page with what legitimately differs between two requests taken out: the per-request
+    CSRF token and the e-mail address the person typed."""
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    for email in emails:
+        html = html.replace(email, "EMAIL")
+    return html
+
+
+@pytest.fixture
+def practitioner(make_user):
+    return make_user(Role.PRACTITIONER, email="pat.practitioner@example.org")
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+# --- Password and code ---------------------------------------------------------------------
+
+
+def test_password_then_authenticator_code_signs_in_and_lands_on_the_home_page(
+    client, practitioner
+):
+    device = authenticator(practitioner)
+
+    response = enter_password(client, practitioner.email)
+    assert response.status_code == 302
+    assert response["Location"] == SIGN_IN_CODE
+    assert client.get(HOME).status_code == 302  # not signed in between the steps
+
+    response = enter_code(client, current_code(device))
+    assert response.status_code == 302
+    assert response["Location"] == HOME
+    home = client.get(HOME)
+    assert home.status_code == 200
+    assert home.wsgi_request.user == practitioner
+    assert home.wsgi_request.user.is_verified()
+    assert Event.objects.filter(action="auth.signed_in", actor=practitioner).count() == 1
+
+
+def test_a_wrong_code_is_refused_and_the_person_stays_signed_out(client, practitioner):
+    device = authenticator(practitioner)
+    enter_password(client, practitioner.email)
+
+    response = enter_code(client, wrong_code(device))
+
+    assert response.status_code == 200
+    assert CODE_REFUSED_TEXT in response.content.decode()
+    assert client.get(HOME).status_code == 302
+    assert Event.objects.filter(action="auth.code_failed", actor_label=practitioner.email).exists()
+
+
+def test_a_replayed_authenticator_code_is_refused_the_second_time(client, practitioner):
+    device = authenticator(practitioner)
+    code = current_code(device)
+    enter_password(client, practitioner.email)
+    assert enter_code(client, code)["Location"] == HOME
+    client.post(SIGN_OUT)
+
+    enter_password(client, practitioner.email)
+    response = enter_code(client, code)
+
+    assert response.status_code == 200
+    assert CODE_REFUSED_TEXT in response.content.decode()
+    assert client.get(HOME).status_code == 302
+
+
+def test_a_recovery_code_signs_in_once_only(client, practitioner):
+    authenticator(practitioner)
+    recovery = StaticDevice.objects.create(user=practitioner, name="Recovery", confirmed=True)
+    recovery.token_set.create(token="abcd2345")
+
+    enter_password(client, practitioner.email)
+    assert enter_code(client, "abcd2345")["Location"] == HOME
+    assert not StaticToken.objects.filter(token="abcd2345").exists()
+    client.post(SIGN_OUT)
+
+    enter_password(client, practitioner.email)
+    response = enter_code(client, "abcd2345")
+    assert response.status_code == 200
+    assert CODE_REFUSED_TEXT in response.content.decode()
+    assert client.get(HOME).status_code == 302
+
+
+# --- Enrolment -----------------------------------------------------------------------------
+
+
+def test_a_case_material_user_without_an_authenticator_enrols_gets_ten_codes_once_and_is_signed_in(
+    client, practitioner
+):
+    response = enter_password(client, practitioner.email)
+    assert response["Location"] == SET_UP
+
+    page = client.get(SET_UP)
+    assert page.status_code == 200
+    assert 'src="data:image/svg+xml' in page.content.decode()
+    device = TOTPDevice.objects.get(user=practitioner)
+    assert not device.confirmed
+
+    response = client.post(SET_UP, {"code": current_code(device)})
+    assert response["Location"] == RECOVERY
+    device.refresh_from_db()
+    assert device.confirmed
+
+    shown = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.get(RECOVERY).content.decode())
+    stored = set(StaticToken.objects.filter(device__user=practitioner).values_list("token", flat=True))
+    assert len(shown) == 10
+    assert set(shown) == stored
+    again = client.get(RECOVERY)
+    assert again.status_code == 302
+    assert not any(code in again.content.decode() for code in shown)
+    assert client.get(HOME).status_code == 200
+
+
+def test_enrolment_with_a_wrong_code_is_refused_and_does_not_sign_in(client, practitioner):
+    enter_password(client, practitioner.email)
+    client.get(SET_UP)
+    device = TOTPDevice.objects.get(user=practitioner)
+
+    response = client.post(SET_UP, {"code": wrong_code(device)})
+
+    assert response.status_code == 200
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert not StaticDevice.objects.filter(user=practitioner).exists()
+    assert client.get(HOME).status_code == 302
+
+
+@pytest.mark.parametrize("role", sorted(r.value for r in Role if r != Role.SYSTEM_ADMIN))
+def test_every_case_material_role_without_an_authenticator_is_sent_to_enrolment(
+    client, make_user, role
+):
+    user = make_user(role)
+    assert enter_password(client, user.email)["Location"] == SET_UP
+    assert client.get(HOME).status_code == 302
+
+
+def test_a_system_administrator_without_case_material_signs_in_with_the_password_alone(
+    client, make_user
+):
+    admin = make_user(Role.SYSTEM_ADMIN)
+
+    response = enter_password(client, admin.email)
+
+    assert response["Location"] == HOME
+    assert client.get(HOME).status_code == 200
+
+
+# --- Enumeration, lockout and throttling ---------------------------------------------------
+
+
+def test_unknown_email_and_wrong_password_get_the_same_response_and_are_both_logged(
+    client, practitioner
+):
+    unknown = "nobody.here@example.org"
+
+    wrong = enter_password(client, practitioner.email, "not the password at all")
+    missing = enter_password(client, unknown, "not the password at all")
+
+    assert wrong.status_code == missing.status_code == 200
+    assert WRONG_PASSWORD_TEXT in wrong.content.decode()
+    assert normalised(wrong, practitioner.email) == normalised(missing, unknown)
+    logged = Event.objects.filter(action="auth.password_failed")
+    assert logged.filter(actor_label=practitioner.email).count() == 1
+    assert logged.filter(actor_label=unknown).count() == 1
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password_and_rotating_forwarded_for(
+    client, practitioner
+):
+    authenticator(practitioner)
+    assert settings.SIGHTLINE_LOCKOUT_FAILURES == 5
+    for n in range(5):
+        response = enter_password(
+            client, practitioner.email, "a wrong guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        )
+        assert WRONG_PASSWORD_TEXT in response.content.decode()
+
+    response = enter_password(client, practitioner.email, HTTP_X_FORWARDED_FOR="198.51.100.99")
+
+    assert response.status_code == 200
+    assert LOCKED_TEXT in response.content.decode()
+    assert client.get(SIGN_IN_CODE)["Location"] == SIGN_IN
+
+
+def test_a_lockout_for_an_unknown_email_looks_the_same_as_for_a_known_one(make_user):
+    known = make_user(Role.PRACTITIONER, email="known.person@example.org")
+    unknown = "unknown.person@example.org"
+    first, second = Client(), Client()
+    for _ in range(5):
+        enter_password(first, known.email, "a wrong guess")
+        enter_password(second, unknown, "a wrong guess")
+
+    locked_known = enter_password(first, known.email)
+    locked_unknown = enter_password(second, unknown)
+
+    assert locked_known.status_code == locked_unknown.status_code == 200
+    assert LOCKED_TEXT in locked_known.content.decode()
+    assert normalised(locked_known, known.email) == normalised(locked_unknown, unknown)
+
+
+def test_one_address_is_throttled_after_failures_across_many_emails(client, make_user, settings):
+    settings.SIGHTLINE_IP_THROTTLE_FAILURES = 3
+    user = make_user(Role.SYSTEM_ADMIN)
+    for n in range(3):
+        enter_password(client, f"guess{n}@example.org", "a wrong guess")
+
+    throttled = enter_password(client, user.email)
+    elsewhere = enter_password(Client(), user.email, REMOTE_ADDR="192.0.2.44")
+
+    assert LOCKED_TEXT in throttled.content.decode()
+    assert elsewhere["Location"] == HOME
+
+
+def test_five_wrong_authenticator_codes_lock_the_account(client, practitioner):
+    device = authenticator(practitioner)
+    enter_password(client, practitioner.email)
+    for _ in range(5):
+        assert enter_code(client, wrong_code(device)).status_code == 200
+
+    response = enter_code(client, current_code(device))
+
+    assert response["Location"] == SIGN_IN
+    assert client.get(HOME).status_code == 302
+    again = enter_password(Client(), practitioner.email)
+    assert LOCKED_TEXT in again.content.decode()
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+def test_signing_in_replaces_a_planted_session_and_the_planted_one_is_dead(client, practitioner):
+    device = authenticator(practitioner)
+    planted = SessionStore()
+    planted["planted"] = True
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    enter_password(client, practitioner.email)
+    enter_code(client, current_code(device))
+
+    assert client.get(HOME).status_code == 200
+    assert session_key(client) != planted.session_key
+    assert not Session.objects.filter(session_key=planted.session_key).exists()
+
+
+def test_sign_out_is_post_only_and_ends_the_session_on_the_server(signed_in_client, practitioner):
+    client = signed_in_client(practitioner)
+    assert client.get(SIGN_OUT).status_code == 405
+    assert client.get(HOME).status_code == 200
+    old_key = session_key(client)
+
+    response = client.post(SIGN_OUT)
+
+    assert response["Location"] == SIGN_IN
+    assert not Session.objects.filter(session_key=old_key).exists()
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_key
+    replayed = replay.get(HOME)
+    assert replayed.status_code == 302
+    assert replayed["Location"].startswith(SIGN_IN)
+    assert Event.objects.filter(action="auth.signed_out", actor=practitioner).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "seconds_ago"),
+    [
+        ("auth_seen", settings.SIGHTLINE_SESSION_IDLE_MINUTES * 60 + 5),
+        ("auth_started", settings.SIGHTLINE_SESSION_ABSOLUTE_HOURS * 3600 + 5),
+    ],
+    ids=["idle", "absolute"],
+)
+def test_an_expired_session_is_sent_to_sign_in_marked_timed_out(
+    signed_in_client, practitioner, key, seconds_ago
+):
+    client = signed_in_client(practitioner)
+    assert client.get(HOME).status_code == 200
+    session = client.session
+    session[key] = int(time.time()) - seconds_ago
+    session.save()
+    old_key = session.session_key
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{SIGN_IN}?timed_out=1"
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert "You were signed out because" in client.get(response["Location"]).content.decode()
+    assert client.get(HOME).status_code == 302
+
+
+def test_a_session_just_inside_the_idle_limit_is_kept(signed_in_client, practitioner):
+    client = signed_in_client(practitioner)
+    client.get(HOME)
+    session = client.session
+    session["auth_seen"] = int(time.time()) - settings.SIGHTLINE_SESSION_IDLE_MINUTES * 60 + 30
+    session.save()
+
+    assert client.get(HOME).status_code == 200
+
+
+def test_a_case_material_session_without_a_verified_second_factor_is_signed_out(practitioner):
+    client = Client()
+    client.force_login(practitioner)
+    key = session_key(client)
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(SIGN_IN)
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+# --- Where sign-in goes next ---------------------------------------------------------------
+
+
+def test_next_sends_the_person_on_to_a_path_on_this_site(client, practitioner):
+    device = authenticator(practitioner)
+    target = reverse("core:notifications")
+    client.post(SIGN_IN, {"email": practitioner.email, "password": TEST_PASSWORD, "next": target})
+
+    assert enter_code(client, current_code(device))["Location"] == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/app/", "//evil.example/app/", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_next_pointing_off_the_site_is_ignored(make_user, target):
+    admin = make_user(Role.SYSTEM_ADMIN)
+    client = Client()
+
+    response = client.post(
+        f"{SIGN_IN}?next={target}",
+        {"email": admin.email, "password": TEST_PASSWORD, "next": target},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == HOME

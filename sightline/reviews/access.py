@@ -1,0 +1,173 @@
+"""The one way to fetch cases and their parts for a user.
+
+Who sees a case: the business unit, partner leads and the scrutineer (pseudonymised); agency
+leads and practitioners of an agency on the case (lead, raising or involved agency); people
+named on the case until their access ends. Nobody else — not even to learn it exists (404).
+
+Who sees identities (the restricted `CaseSubject`): the business unit, and case members granted
+it. Never the scrutineer. Every read is logged with the reason given.
+
+Agency returns: an agency sees its own return; other agencies' returns only once the business
+unit has shared the collated pack.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from sightline.accounts.access import deny, principal_for
+from sightline.accounts.models import Duty, Role
+from sightline.core.clocks import today
+from sightline.core.events import record_event
+from sightline.core.models import Event
+from sightline.reviews.models import AgencyReturn, Case, CaseMember, CaseSubject, DraftVersion
+
+CASE_AGENCY_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER)
+
+
+def _active_memberships(user):
+    day = today()
+    return CaseMember.objects.filter(user_id=user.pk, archived_at__isnull=True).filter(
+        Q(access_ends_on__isnull=True) | Q(access_ends_on__gte=day)
+    )
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    p = principal_for(user)
+    qs = Case.objects.filter(archived_at__isnull=True)
+    if p.sees_partnership_wide:
+        return qs
+    if p.user_id is None:
+        return qs.none()
+    agencies = p.agencies_with_role(*CASE_AGENCY_ROLES)
+    member_cases = _active_memberships(user).values("case_id")
+    visible = Q(pk__in=member_cases)
+    if agencies:
+        visible |= (
+            Q(lead_agency_id__in=agencies)
+            | Q(raised_by_agency_id__in=agencies)
+            | Q(pk__in=Case.involved_agencies.through.objects.filter(
+                agency_id__in=agencies).values("case_id"))
+        )
+    return qs.filter(visible)
+
+
+def case_for_view(user, reference: str) -> Case:
+    case = Case.objects.filter(reference=reference, archived_at__isnull=True).first()
+    if case is None:
+        raise Http404("Not found")
+    if not cases_visible_to(user).filter(pk=case.pk).exists():
+        raise deny(user, object_type="reviews.case", object_id=reference)
+    return case
+
+
+# --- Roles on a case -------------------------------------------------------------------------
+
+
+def is_business_unit(user, obj=None) -> bool:
+    return principal_for(user).is_business_unit
+
+
+def is_notifier(user, case: Case) -> bool:
+    """The local authority's incident notifier: the duty held at the case's lead agency."""
+    p = principal_for(user)
+    return p.is_business_unit or p.has_duty(Duty.INCIDENT_NOTIFIER, case.lead_agency_id)
+
+
+def partner_agency_ids(user) -> frozenset[int]:
+    """The safeguarding-partner agencies the user can sign off for (as a partner lead)."""
+    from sightline.accounts.models import Agency
+
+    p = principal_for(user)
+    mine = p.agencies_with_role(Role.PARTNER_LEAD)
+    if not mine:
+        return frozenset()
+    return frozenset(
+        Agency.objects.filter(pk__in=mine, kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def is_case_reviewer(user, case: Case) -> bool:
+    return _active_memberships(user).filter(case=case, part=CaseMember.Part.REVIEWER).exists()
+
+
+def can_edit_case(user, case: Case) -> bool:
+    return principal_for(user).is_business_unit
+
+
+def can_work_on_review(user, case: Case) -> bool:
+    """Business unit, or the case's appointed independent reviewer."""
+    return principal_for(user).is_business_unit or is_case_reviewer(user, case)
+
+
+def can_monitor(user, case: Case) -> bool:
+    return principal_for(user).is_business_unit or bool(partner_agency_ids(user))
+
+
+def case_for_edit(user, reference: str) -> Case:
+    case = case_for_view(user, reference)
+    if not can_edit_case(user, case):
+        raise deny(user, object_type="reviews.case", object_id=reference)
+    return case
+
+
+# --- Restricted identities -------------------------------------------------------------------
+
+
+def can_see_identity(user, case: Case) -> bool:
+    p = principal_for(user)
+    if p.has_role(Role.SCRUTINEER) and not p.is_business_unit:
+        return False
+    if p.is_business_unit:
+        return True
+    return _active_memberships(user).filter(case=case, can_see_identity=True).exists()
+
+
+def subject_for_read(user, case: Case, *, reason: str) -> CaseSubject:
+    """Open the restricted record: only for those allowed, only with a reason, always logged."""
+    if not can_see_identity(user, case):
+        raise deny(user, object_type="reviews.casesubject", object_id=case.reference)
+    if not reason.strip():
+        raise ValueError("A reason is required to open the restricted record.")
+    subject, _ = CaseSubject.objects.get_or_create(case=case)
+    record_event(action="case_subject.read", kind=Event.Kind.READ, actor=user, obj=subject,
+                 reason=reason.strip())
+    return subject
+
+
+# --- Agency returns --------------------------------------------------------------------------
+
+
+def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
+    qs = AgencyReturn.objects.filter(rapid_review__case=case).select_related("agency", "submitted_by")
+    p = principal_for(user)
+    if p.sees_partnership_wide or is_case_reviewer(user, case):
+        return qs
+    rr = getattr(case, "rapid_review", None)
+    if rr is not None and rr.pack_shared_at is not None:
+        return qs
+    return qs.filter(agency_id__in=p.agencies_with_role(*CASE_AGENCY_ROLES))
+
+
+def return_for_completion(user, case: Case, agency_id: int) -> AgencyReturn:
+    """An agency lead completes their own agency's return (the business unit may too)."""
+    ret = AgencyReturn.objects.filter(rapid_review__case=case, agency_id=agency_id).select_related(
+        "agency", "rapid_review").first()
+    if ret is None:
+        raise Http404("Not found")
+    p = principal_for(user)
+    if not (p.is_business_unit or agency_id in p.agencies_with_role(Role.AGENCY_LEAD)):
+        raise deny(user, object_type="reviews.agencyreturn", object_id=str(ret.pk))
+    return ret
+
+
+def draft_for_document(user, owner_id: str) -> bool:
+    draft = DraftVersion.objects.select_related("local_review__case").filter(pk=owner_id).first()
+    if draft is None:
+        return False
+    case = draft.local_review.case
+    return cases_visible_to(user).filter(pk=case.pk).exists() and (
+        principal_for(user).sees_partnership_wide or is_case_reviewer(user, case)
+    )
