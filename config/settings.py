@@ -55,7 +55,9 @@ SIGHTLINE_SESSION_ABSOLUTE_HOURS = int(os.environ.get("SIGHTLINE_SESSION_ABSOLUT
 SIGHTLINE_INVITATION_DAYS = int(os.environ.get("SIGHTLINE_INVITATION_DAYS", "7"))
 
 # Documents.
-SIGHTLINE_UPLOAD_MAX_BYTES = int(os.environ.get("SIGHTLINE_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+SIGHTLINE_UPLOAD_MAX_BYTES = int(
+    os.environ.get("SIGHTLINE_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+)
 SIGHTLINE_ZIP_MAX_UNCOMPRESSED = int(
     os.environ.get("SIGHTLINE_ZIP_MAX_UNCOMPRESSED", str(200 * 1024 * 1024))
 )
@@ -65,9 +67,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Reviews: day 0 of the rapid review clock is the date the notification was sent
 # ("notification", Panel guidance) or, as older texts have it, the date of awareness.
-SIGHTLINE_RAPID_REVIEW_CLOCK_FROM = os.environ.get("SIGHTLINE_RAPID_REVIEW_CLOCK_FROM", "notification")
+SIGHTLINE_RAPID_REVIEW_CLOCK_FROM = os.environ.get(
+    "SIGHTLINE_RAPID_REVIEW_CLOCK_FROM", "notification"
+)
 if SIGHTLINE_RAPID_REVIEW_CLOCK_FROM not in {"notification", "awareness"}:
-    raise ImproperlyConfigured("SIGHTLINE_RAPID_REVIEW_CLOCK_FROM must be notification or awareness.")
+    raise ImproperlyConfigured(
+        "SIGHTLINE_RAPID_REVIEW_CLOCK_FROM must be notification or awareness."
+    )
 # Virus scanning of uploads through clamd ("host:port" or a unix socket path); empty = off.
 SIGHTLINE_CLAMD_ADDRESS = os.environ.get("SIGHTLINE_CLAMD_ADDRESS", "")
 
@@ -95,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "sightline.core.middleware.RequestContextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,9 +139,7 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=600, conn_health_checks=True
-        )
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
     DATABASES = {
@@ -197,9 +202,15 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_SSL_REDIRECT = env_bool("SIGHTLINE_SSL_REDIRECT", SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("SIGHTLINE_HSTS_SECONDS", "31536000" if SECURE_COOKIES else "0"))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SIGHTLINE_HSTS_SECONDS", "31536000" if SECURE_COOKIES else "0")
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SIGHTLINE_HSTS_PRELOAD", False)
+# security.W021 (HSTS preload) is silenced unless a deployment opts in: preloading commits the
+# whole registrable domain (often a council's) to HTTPS in browsers' built-in lists, a decision
+# for the domain's owner rather than this application. Nothing else is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -8,9 +8,10 @@ os.environ.setdefault("SIGHTLINE_SECURE_COOKIES", "false")
 os.environ.setdefault("SIGHTLINE_VAR_DIR", tempfile.mkdtemp(prefix="sightline-test-"))
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import STORAGES, VAR_DIR  # noqa: E402
+from config.settings import STATIC_ROOT, STORAGES, VAR_DIR  # noqa: E402
 
 SIGHTLINE_MFA_REQUIRED = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -30,7 +30,7 @@ die() {
 find_bindir() {
     local candidate
     # Highest installed major version first.
-    for candidate in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
+    for candidate in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -V -r); do
         if [ -x "$candidate/initdb" ] && [ -x "$candidate/pg_ctl" ]; then
             echo "$candidate"
             return 0
@@ -58,6 +58,7 @@ import socket
 import sys
 
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     sock.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -112,6 +113,7 @@ cleanup_stale() {
     for datadir in "$STATE_DIR"/cluster.*; do
         [ -e "$datadir" ] && remove_cluster "$datadir"
     done
+    rm -f "$STATE_DIR/initdb.log"
     return 0
 }
 

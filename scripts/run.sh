@@ -13,6 +13,7 @@ PY=.venv/bin/python
 export SIGHTLINE_DEMO=true
 export SIGHTLINE_MFA_REQUIRED=false
 export DJANGO_SETTINGS_MODULE=config.settings
+export SIGHTLINE_SITE_URL="${SIGHTLINE_SITE_URL:-$URL}"
 export PYTHONUNBUFFERED=1
 
 if ! "$PY" - "$HOST" "$PORT" <<'PY'
@@ -20,6 +21,7 @@ import socket
 import sys
 
 sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     sock.bind((sys.argv[1], int(sys.argv[2])))
 except OSError:
@@ -39,27 +41,28 @@ sign_ins="$("$PY" manage.py seed_demo)"
 "$PY" manage.py collectstatic --noinput --verbosity 0
 
 pids=()
-stopping=0
 
 stop_all() {
-    [ "$stopping" -eq 1 ] && return
-    stopping=1
     echo
     echo "Stopping Sightline..."
     kill -TERM "${pids[@]}" 2>/dev/null || true
     for _ in $(seq 1 100); do
         alive=0
         for pid in "${pids[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive=1
+            if kill -0 "$pid" 2>/dev/null; then alive=1; fi
         done
         [ "$alive" -eq 0 ] && break
         sleep 0.2
     done
     kill -KILL "${pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
+    pids=()
 }
-trap 'stop_all; exit 0' INT TERM
-trap stop_all EXIT
+# Ctrl-C or SIGTERM only sets a flag: the main loop below does the stopping.
+interrupted=0
+trap 'interrupted=1' INT TERM
+# Whatever happens, leave nothing running.
+trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' EXIT
 
 .venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --worker-class sync \
     --access-logfile - &
@@ -71,6 +74,7 @@ pids+=($!)
 
 # Wait until the web server answers before printing where it is.
 for _ in $(seq 1 150); do
+    [ "$interrupted" -eq 1 ] && break
     if "$PY" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=2)" \
         "$URL/healthz" >/dev/null 2>&1; then
         break
@@ -78,7 +82,7 @@ for _ in $(seq 1 150); do
     sleep 0.2
 done
 
-cat <<BANNER
+[ "$interrupted" -eq 1 ] || cat <<BANNER
 
 ============================================================================
 Sightline is running at $URL
@@ -96,9 +100,13 @@ BANNER
 
 # Whichever process ends first (or a Ctrl-C) stops the others.
 status=0
-wait -n "${pids[@]}" || status=$?
-if [ "$stopping" -eq 0 ]; then
-    echo "A Sightline process stopped (exit status $status); stopping the others." >&2
+[ "$interrupted" -eq 1 ] || wait -n "${pids[@]}" || status=$?
+# A Ctrl-C reaches the web server too; give this shell's own trap a moment to run.
+sleep 0.5
+if [ "$interrupted" -eq 1 ]; then
     stop_all
-    exit "$status"
+    exit 0
 fi
+echo "A Sightline process stopped (exit status $status); stopping the others." >&2
+stop_all
+exit "$status"

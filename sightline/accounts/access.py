@@ -27,7 +27,11 @@ class Principal:
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset().union(*self.roles_by_agency.values()) if self.roles_by_agency else frozenset()
+        return (
+            frozenset().union(*self.roles_by_agency.values())
+            if self.roles_by_agency
+            else frozenset()
+        )
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -54,11 +58,22 @@ class Principal:
         return self.has_role(Role.BUSINESS_UNIT, Role.SYSTEM_ADMIN)
 
     @property
-    def needs_mfa(self) -> bool:
+    def sees_case_material(self) -> bool:
         return bool(self.roles & CASE_MATERIAL_ROLES)
+
+    @property
+    def needs_mfa(self) -> bool:
+        """Two-factor authentication is required of every signed-in user, not only the roles
+        that see case material: system administrators manage the accounts that do."""
+        return self.user_id is not None
 
 
 ANONYMOUS = Principal(user_id=None)
+
+
+def access_has_ended(user) -> bool:
+    """A time-limited account stops working the day after its `access_ends_on`."""
+    return bool(user.access_ends_on and user.access_ends_on < today())
 
 
 def principal_for(user) -> Principal:
@@ -68,7 +83,7 @@ def principal_for(user) -> Principal:
     cached = getattr(user, "_sightline_principal", None)
     if cached is not None:
         return cached
-    if user.access_ends_on and user.access_ends_on < today():
+    if access_has_ended(user):
         result = Principal(user_id=user.pk)
     else:
         roles: dict[int, set[str]] = {}

@@ -12,5 +12,7 @@ class AccountsConfig(AppConfig):
         from sightline.core.registry import NavEntry, register_nav
 
         register_nav(
-            NavEntry("Settings", "settings:index", lambda u: principal_for(u).can_manage_settings, 90)
+            NavEntry(
+                "Settings", "settings:index", lambda u: principal_for(u).can_manage_settings, 90
+            )
         )

@@ -9,8 +9,10 @@ class SignInForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
-        error_messages={"required": "Enter your email address",
-                        "invalid": "Enter an email address in the correct format, like name@example.com"},
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
     )
     password = forms.CharField(
@@ -43,8 +45,12 @@ class EnrolForm(CodeForm):
         help_text="Enter the 6-digit code the app shows after you scan the QR code",
         error_messages={"required": "Enter the 6-digit code from your authenticator app"},
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
-                   "class": "govuk-input--width-5"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-5",
+            }
         ),
     )
 
@@ -100,8 +106,10 @@ class ChangePasswordForm(SetPasswordForm):
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
-        error_messages={"required": "Enter your email address",
-                        "invalid": "Enter an email address in the correct format, like name@example.com"},
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
 
@@ -112,12 +120,21 @@ class AgencyForm(forms.ModelForm):
     class Meta:
         model = Agency
         fields = ["name", "short_name", "kind", "email_domains", "safeguarding_lead", "active"]
-        labels = {"name": "Agency name", "short_name": "Short name", "kind": "Type of agency",
-                  "email_domains": "Email domains", "safeguarding_lead": "Safeguarding lead",
-                  "active": "Active"}
+        labels = {
+            "name": "Agency name",
+            "short_name": "Short name",
+            "kind": "Type of agency",
+            "email_domains": "Email domains",
+            "safeguarding_lead": "Safeguarding lead",
+            "active": "Active",
+        }
         widgets = {"kind": forms.RadioSelect}
-        error_messages = {"name": {"required": "Enter the agency name",
-                                   "unique": "An agency with this name already exists"}}
+        error_messages = {
+            "name": {
+                "required": "Enter the agency name",
+                "unique": "An agency with this name already exists",
+            }
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,25 +145,42 @@ class AgencyForm(forms.ModelForm):
 
 
 class InviteUserForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=160,
-                                error_messages={"required": "Enter the person's full name"})
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=160,
+        error_messages={"required": "Enter the person's full name"},
+    )
     email = forms.EmailField(
         label="Email address",
-        error_messages={"required": "Enter their work email address",
-                        "invalid": "Enter an email address in the correct format, like name@example.com"},
+        error_messages={
+            "required": "Enter their work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
     )
     job_title = forms.CharField(label="Job title", max_length=160, required=False)
     agency = forms.ModelChoiceField(
-        label="Agency", queryset=Agency.objects.filter(active=True),
+        label="Agency",
+        queryset=Agency.objects.filter(active=True),
         error_messages={"required": "Select the agency"},
     )
-    role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect,
-                             error_messages={"required": "Select the role"})
-    duties = forms.MultipleChoiceField(label="Specific duties", choices=Duty.choices,
-                                       required=False, widget=forms.CheckboxSelectMultiple)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the role"},
+    )
+    duties = forms.MultipleChoiceField(
+        label="Specific duties",
+        choices=Duty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     access_ends_on = GovukDateField(
-        label="Access ends on", required=False,
-        help_text="For time-limited accounts such as an independent reviewer. For example, 27 3 2027",
+        label="Access ends on",
+        required=False,
+        help_text=(
+            "For time-limited accounts such as an independent reviewer. For example, 27 3 2027"
+        ),
     )
 
     def clean_email(self):
@@ -158,22 +192,42 @@ class InviteUserForm(forms.Form):
 
 class UserDetailsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    full_name = forms.CharField(label="Full name", max_length=160,
-                                error_messages={"required": "Enter the person's full name"})
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=160,
+        error_messages={"required": "Enter the person's full name"},
+    )
     job_title = forms.CharField(label="Job title", max_length=160, required=False)
-    access_ends_on = GovukDateField(label="Access ends on", required=False,
-                                    help_text="Leave blank for accounts that do not expire")
+    access_ends_on = GovukDateField(
+        label="Access ends on",
+        required=False,
+        help_text="Leave blank for accounts that do not expire",
+    )
 
 
 class MembershipForm(forms.Form):
-    agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.filter(active=True),
-                                    error_messages={"required": "Select the agency"})
-    role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect,
-                             error_messages={"required": "Select the role"})
-    duties = forms.MultipleChoiceField(label="Specific duties", choices=Duty.choices,
-                                       required=False, widget=forms.CheckboxSelectMultiple)
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.filter(active=True),
+        error_messages={"required": "Select the agency"},
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the role"},
+    )
+    duties = forms.MultipleChoiceField(
+        label="Specific duties",
+        choices=Duty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Enter the reason"})
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason"},
+    )

@@ -23,13 +23,19 @@ class SessionPolicyMiddleware:
             if now - seen > idle or now - started > absolute:
                 logout(request)
                 return redirect(reverse("accounts:sign-in") + "?timed_out=1")
-            if self._mfa_missing(request, user):
+            if self._mfa_missing(request, user) or self._access_ended(user):
                 logout(request)
                 return redirect("accounts:sign-in")
             request.session["auth_started"] = started
             if now - seen >= 60 or "auth_seen" not in request.session:
                 request.session["auth_seen"] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _access_ended(user) -> bool:
+        from sightline.accounts.access import access_has_ended
+
+        return access_has_ended(user)
 
     @staticmethod
     def _mfa_missing(request, user) -> bool:

@@ -152,6 +152,9 @@ class UserSession(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Session of {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class SignInFailure(models.Model):
     """Failed sign-in attempts, keyed by the submitted (normalised) e-mail and the peer address.
@@ -164,6 +167,9 @@ class SignInFailure(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     stage = models.CharField(max_length=10, default="password")
 
+    def __str__(self) -> str:
+        return f"Failed sign-in ({self.stage}) at {self.at:%Y-%m-%d %H:%M}"
+
 
 class Invitation(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
@@ -171,9 +177,10 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    invited_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.user_id}"
 
     @staticmethod
     def new_token() -> str:

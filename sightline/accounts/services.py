@@ -22,6 +22,7 @@ from sightline.accounts.models import (
 )
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.models import Event
+from sightline.core.requestcontext import current_ip
 from sightline.core.versioning import create_record, save_versioned
 
 AGENCY_FIELDS = ["name", "short_name", "kind", "email_domains", "safeguarding_lead", "active"]
@@ -60,7 +61,9 @@ def signin_failed(*, username: str, ip: str | None, stage: str = "password") -> 
 @transaction.atomic
 def signin_succeeded(*, user: User, method: str) -> None:
     SignInFailure.objects.filter(username=_normalise(user.email)).delete()
-    record_event(action="auth.signed_in", kind=Event.Kind.AUTH, actor=user, changes={"method": method})
+    record_event(
+        action="auth.signed_in", kind=Event.Kind.AUTH, actor=user, changes={"method": method}
+    )
 
 
 def signout_recorded(*, user: User) -> None:
@@ -82,8 +85,12 @@ def _end_sessions(user: User) -> int:
 @transaction.atomic
 def agency_create(*, by: User, **fields) -> Agency:
     agency = create_record(Agency(**fields), by=by)
-    record_event(action="agency.create", actor=by, obj=agency,
-                 changes=diff({}, snapshot(agency, AGENCY_FIELDS)))
+    record_event(
+        action="agency.create",
+        actor=by,
+        obj=agency,
+        changes=diff({}, snapshot(agency, AGENCY_FIELDS)),
+    )
     return agency
 
 
@@ -93,8 +100,12 @@ def agency_update(*, agency: Agency, by: User, expected_version: int, **fields) 
     for key, value in fields.items():
         setattr(agency, key, value)
     save_versioned(agency, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="agency.update", actor=by, obj=agency,
-                 changes=diff(before, snapshot(agency, AGENCY_FIELDS)))
+    record_event(
+        action="agency.update",
+        actor=by,
+        obj=agency,
+        changes=diff(before, snapshot(agency, AGENCY_FIELDS)),
+    )
     return agency
 
 
@@ -103,18 +114,33 @@ def agency_update(*, agency: Agency, by: User, expected_version: int, **fields) 
 
 @transaction.atomic
 def user_invite(
-    *, by: User, email: str, full_name: str, agency: Agency, role: str, job_title: str = "",
-    duties: list[str] | None = None, access_ends_on=None,
+    *,
+    by: User,
+    email: str,
+    full_name: str,
+    agency: Agency,
+    role: str,
+    job_title: str = "",
+    duties: list[str] | None = None,
+    access_ends_on=None,
 ) -> User:
     """Create the account with no usable password and send a set-password invitation."""
-    user = User(email=email.strip().lower(), full_name=full_name, job_title=job_title,
-                access_ends_on=access_ends_on)
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name,
+        job_title=job_title,
+        access_ends_on=access_ends_on,
+    )
     user.set_unusable_password()
     user.full_clean()
     user.save()
     create_record(Membership(user=user, agency=agency, role=role, duties=duties or []), by=by)
-    record_event(action="user.invite", actor=by, obj=user,
-                 changes={"email": [None, user.email], "agency": [None, agency.pk], "role": [None, role]})
+    record_event(
+        action="user.invite",
+        actor=by,
+        obj=user,
+        changes={"email": [None, user.email], "agency": [None, agency.pk], "role": [None, role]},
+    )
     invitation = Invitation.objects.create(
         user=user,
         invited_by=by,
@@ -144,19 +170,29 @@ def invitation_issue_token(*, invitation: Invitation) -> str:
 def invitation_for_token(token: str) -> Invitation | None:
     invitation = (
         Invitation.objects.select_related("user")
-        .filter(token_hash=invitation_token_hash(token), used_at__isnull=True,
-                expires_at__gt=timezone.now(), user__is_active=True)
+        .filter(
+            token_hash=invitation_token_hash(token),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
         .first()
     )
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, password: str) -> User:
+def invitation_accept(*, invitation: Invitation, password: str) -> User | None:
+    """Set the password, once: None if the invitation was used or expired meanwhile."""
+    now = timezone.now()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not claimed:
+        return None
     user = invitation.user
     user.set_password(password)
     user.save(update_fields=["password"])
-    Invitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
     record_event(action="user.invitation_accepted", actor=user, obj=user, kind=Event.Kind.AUTH)
     return user
 
@@ -167,8 +203,9 @@ def user_update(*, user: User, by: User, expected_version: int, **fields) -> Use
     for key, value in fields.items():
         setattr(user, key, value)
     save_versioned(user, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="user.update", actor=by, obj=user,
-                 changes=diff(before, snapshot(user, USER_FIELDS)))
+    record_event(
+        action="user.update", actor=by, obj=user, changes=diff(before, snapshot(user, USER_FIELDS))
+    )
     return user
 
 
@@ -178,8 +215,13 @@ def user_deactivate(*, user: User, by: User, reason: str = "") -> User:
     User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
     ended = _end_sessions(user)
     user.refresh_from_db()
-    record_event(action="user.deactivate", actor=by, obj=user, reason=reason,
-                 changes={"is_active": [True, False], "sessions_ended": ended})
+    record_event(
+        action="user.deactivate",
+        actor=by,
+        obj=user,
+        reason=reason,
+        changes={"is_active": [True, False], "sessions_ended": ended},
+    )
     return user
 
 
@@ -204,34 +246,56 @@ def user_reset_two_factor(*, user: User, by: User) -> None:
 
 
 @transaction.atomic
-def user_password_changed(*, user: User) -> None:
-    """After a password change: end every other session (the hash changed) and log it."""
+def user_password_changed(*, user: User, keep_session_key: str | None = None) -> None:
+    """After a password change: end every other session on the server and log it. The session
+    that made the change (its key is new after `update_session_auth_hash`) stays, recorded so
+    that a later deactivation still ends it."""
+    others = UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or "")
+    ended = list(others.values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=ended).delete()
+    others.delete()
+    if keep_session_key:
+        UserSession.objects.update_or_create(
+            session_key=keep_session_key, defaults={"user": user, "ip_address": current_ip.get()}
+        )
     record_event(action="user.password_changed", actor=user, obj=user, kind=Event.Kind.AUTH)
 
 
 @transaction.atomic
-def membership_add(*, user: User, by: User, agency: Agency, role: str,
-                   duties: list[str] | None = None) -> Membership:
+def membership_add(
+    *, user: User, by: User, agency: Agency, role: str, duties: list[str] | None = None
+) -> Membership:
     existing = Membership.objects.filter(user=user, agency=agency, role=role).first()
     if existing is not None:
         Membership.objects.filter(pk=existing.pk).update(
-            active=True, archived_at=None, duties=duties or [], version=F("version") + 1)
+            active=True, archived_at=None, duties=duties or [], version=F("version") + 1
+        )
         existing.refresh_from_db()
         membership = existing
     else:
         membership = create_record(
-            Membership(user=user, agency=agency, role=role, duties=duties or []), by=by)
-    record_event(action="membership.add", actor=by, obj=user,
-                 changes={"membership": [None, f"{agency.pk}:{role}"], "duties": [None, duties or []]})
+            Membership(user=user, agency=agency, role=role, duties=duties or []), by=by
+        )
+    record_event(
+        action="membership.add",
+        actor=by,
+        obj=user,
+        changes={"membership": [None, f"{agency.pk}:{role}"], "duties": [None, duties or []]},
+    )
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     Membership.objects.filter(pk=membership.pk).update(
-        active=False, archived_at=timezone.now(), version=F("version") + 1)
-    record_event(action="membership.remove", actor=by, obj=membership.user,
-                 changes={"membership": [f"{membership.agency_id}:{membership.role}", None]})
+        active=False, archived_at=timezone.now(), version=F("version") + 1
+    )
+    record_event(
+        action="membership.remove",
+        actor=by,
+        obj=membership.user,
+        changes={"membership": [f"{membership.agency_id}:{membership.role}", None]},
+    )
 
 
 def dummy_password_work(password: str) -> None:

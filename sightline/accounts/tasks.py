@@ -14,9 +14,11 @@ from sightline.core.notifications import absolute_url, send_mail_message
 
 @task()
 def send_invitation(invitation_id: int) -> bool:
-    invitation = Invitation.objects.select_related("user").filter(
-        pk=invitation_id, used_at__isnull=True
-    ).first()
+    invitation = (
+        Invitation.objects.select_related("user")
+        .filter(pk=invitation_id, used_at__isnull=True)
+        .first()
+    )
     if invitation is None:
         return False
     token = invitation_issue_token(invitation=invitation)

@@ -17,19 +17,20 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sightline.accounts import services
-from sightline.accounts.access import principal_for
+from sightline.accounts.access import access_has_ended, principal_for
 from sightline.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -45,7 +46,13 @@ from sightline.core.requestcontext import client_ip
 PENDING_SECONDS = 600
 RECOVERY_CODES = 10
 GENERIC_FAILURE = "Enter a correct email address and password"
-THROTTLED = "There have been too many attempts to sign in. Wait 15 minutes and try again"
+
+
+def _throttled_message() -> str:
+    return (
+        "There have been too many attempts to sign in. "
+        f"Wait {settings.SIGHTLINE_LOCKOUT_MINUTES} minutes and try again"
+    )
 
 
 def _set_pending(request, user: User) -> None:
@@ -107,10 +114,10 @@ def sign_in(request):
         if services.signin_is_throttled(username=email, ip=ip):
             services.dummy_password_work(password)
             services.signin_failed(username=email, ip=ip, stage="throttled")
-            form.add_error(None, THROTTLED)
+            form.add_error(None, _throttled_message())
         else:
             user = authenticate(request, username=email, password=password)
-            if user is None:
+            if user is None or access_has_ended(user):
                 services.signin_failed(username=email, ip=ip)
                 form.add_error(None, GENERIC_FAILURE)
             else:
@@ -146,9 +153,9 @@ def sign_in_code(request):
         if services.signin_is_throttled(username=user.email, ip=ip):
             _clear_pending(request)
             services.signin_failed(username=user.email, ip=ip, stage="throttled")
-            messages.error(request, THROTTLED)
+            messages.error(request, _throttled_message())
             return redirect("accounts:sign-in")
-        device = match_token(user, form.cleaned_data["code"])
+        device = _match_code(user, form.cleaned_data["code"])
         if device is None:
             services.signin_failed(username=user.email, ip=ip, stage="code")
             form.add_error("code", "The code is not correct or has already been used")
@@ -157,6 +164,20 @@ def sign_in_code(request):
             _complete_sign_in(request, user, device, method=method)
             return redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/sign_in_code.html", {"form": form})
+
+
+def _match_code(user: User, code: str):
+    """The device that accepts the code: an authenticator code is tried only on the authenticator
+    and a recovery code only on the recovery codes, so a mistyped code of one kind does not
+    throttle the other."""
+    with transaction.atomic():
+        devices = list(devices_for_user(user, for_verify=True))
+        lengths = {d.digits for d in devices if isinstance(d, TOTPDevice)}
+        authenticator_code = code.isdigit() and len(code) in lengths
+        for device in devices:
+            if isinstance(device, TOTPDevice) == authenticator_code and device.verify_token(code):
+                return device
+    return None
 
 
 def _qr_data_uri(device: TOTPDevice, user: User) -> tuple[str, str]:
@@ -190,10 +211,14 @@ def two_factor_setup(request):
             request.session["recovery_codes"] = codes
             return redirect("accounts:recovery-codes")
         services.signin_failed(username=user.email, ip=client_ip(request), stage="enrol")
-        form.add_error("code", "The code is not correct. Check the time on your phone and try again")
+        form.add_error(
+            "code", "The code is not correct. Check the time on your phone and try again"
+        )
     qr, secret = _qr_data_uri(device, user)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": grouped})
+    return render(
+        request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": grouped}
+    )
 
 
 def _issue_recovery_codes(user: User) -> list[str]:
@@ -234,11 +259,18 @@ def invitation(request, token: str):
         return render(request, "accounts/link_expired.html", status=404)
     form = SetPasswordForm(invite.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.invitation_accept(invitation=invite, password=form.cleaned_data["new_password1"])
-        messages.success(request, "Your password has been set. Sign in to set up two-factor authentication")
+        password = form.cleaned_data["new_password1"]
+        if services.invitation_accept(invitation=invite, password=password) is None:
+            return render(request, "accounts/link_expired.html", status=404)
+        messages.success(
+            request, "Your password has been set. Sign in to set up two-factor authentication"
+        )
         return redirect("accounts:sign-in")
-    return render(request, "accounts/set_password.html",
-                  {"form": form, "title": "Set your password", "invite_user": invite.user})
+    return render(
+        request,
+        "accounts/set_password.html",
+        {"form": form, "title": "Set your password", "invite_user": invite.user},
+    )
 
 
 @never_cache
@@ -268,9 +300,15 @@ def password_reset_confirm(request, uidb64: str, token: str):
         user.set_password(form.cleaned_data["new_password1"])
         user.save(update_fields=["password"])
         services.user_password_changed(user=user)
-        messages.success(request, "Your password has been changed. Sign in with your new password and your authenticator app")
+        messages.success(
+            request,
+            "Your password has been changed. "
+            "Sign in with your new password and your authenticator app",
+        )
         return redirect("accounts:sign-in")
-    return render(request, "accounts/set_password.html", {"form": form, "title": "Choose a new password"})
+    return render(
+        request, "accounts/set_password.html", {"form": form, "title": "Choose a new password"}
+    )
 
 
 @never_cache
@@ -283,7 +321,9 @@ def change_password(request):
         request.user.set_password(form.cleaned_data["new_password1"])
         request.user.save(update_fields=["password"])
         update_session_auth_hash(request, request.user)
-        services.user_password_changed(user=request.user)
+        services.user_password_changed(
+            user=request.user, keep_session_key=request.session.session_key
+        )
         messages.success(request, "Your password has been changed. Your other sessions have ended")
         return redirect("accounts:account")
     return render(request, "accounts/change_password.html", {"form": form})
@@ -292,8 +332,14 @@ def change_password(request):
 @never_cache
 @login_required
 def account(request):
-    return render(request, "accounts/account.html", {
-        "memberships": request.user.memberships.filter(active=True).select_related("agency"),
-        "has_authenticator": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
-        "recovery_left": StaticToken.objects.filter(device__user=request.user).count(),
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": request.user.memberships.filter(active=True).select_related("agency"),
+            "has_authenticator": TOTPDevice.objects.filter(
+                user=request.user, confirmed=True
+            ).exists(),
+            "recovery_left": StaticToken.objects.filter(device__user=request.user).count(),
+        },
+    )

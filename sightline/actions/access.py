@@ -43,10 +43,13 @@ def can_view_action(user, action: Action) -> bool:
 
 
 def can_progress_action(user, action: Action) -> bool:
-    """Add progress updates and move an open action between statuses."""
+    """Add progress updates and move an open action between statuses. The scrutineer is
+    read-only, even when named as an owner."""
     p = principal_for(user)
     if p.is_business_unit:
         return True
+    if not (p.roles - {Role.SCRUTINEER}):
+        return False
     return action.owner_id == p.user_id or action.owner_agency_id in p.agencies_with_role(
         Role.AGENCY_LEAD
     )
@@ -111,4 +114,6 @@ def plan_for_management(user, reference: str) -> ActionPlan:
 def update_for_document(user, owner_id: str) -> bool:
     """Evidence files on a progress update are readable by whoever may view the action."""
     update = ActionUpdate.objects.select_related("action").filter(pk=owner_id).first()
-    return update is not None and can_view_action(user, update.action)
+    if update is None or update.action.archived_at is not None:
+        return False
+    return can_view_action(user, update.action)

@@ -12,15 +12,26 @@ def _themes():
 
 class PlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    title = forms.CharField(label="Title", max_length=200,
-                            error_messages={"required": "Enter a title for the action plan"})
-    source = forms.ChoiceField(label="Where the plan comes from", choices=ActionPlan.Source.choices,
-                               widget=forms.RadioSelect,
-                               error_messages={"required": "Select where the plan comes from"})
-    summary = forms.CharField(label="Summary", required=False,
-                              widget=forms.Textarea(attrs={"rows": 4}))
-    themes = forms.ModelMultipleChoiceField(label="Themes", queryset=Theme.objects.none(),
-                                            required=False, widget=forms.CheckboxSelectMultiple)
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        error_messages={"required": "Enter a title for the action plan"},
+    )
+    source = forms.ChoiceField(
+        label="Where the plan comes from",
+        choices=ActionPlan.Source.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where the plan comes from"},
+    )
+    summary = forms.CharField(
+        label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes",
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,36 +41,50 @@ class PlanForm(forms.Form):
 class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     lesson = forms.CharField(
-        label="Lesson or finding", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Lesson or finding",
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was learned that this action responds to",
         error_messages={"required": "Enter the lesson or finding"},
     )
     description = forms.CharField(
-        label="Action", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Action",
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What will be done",
         error_messages={"required": "Enter the action"},
     )
     expected_change = forms.CharField(
-        label="What is expected to change", widget=forms.Textarea(attrs={"rows": 3}),
+        label="What is expected to change",
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The difference for children and practice, and how it will be measured",
         error_messages={"required": "Enter what is expected to change"},
     )
     owner_agency = forms.ModelChoiceField(
-        label="Owner agency", queryset=Agency.objects.none(),
+        label="Owner agency",
+        queryset=Agency.objects.none(),
         error_messages={"required": "Select the agency that owns the action"},
     )
     owner = forms.ModelChoiceField(
-        label="Owner", queryset=User.objects.none(), required=False,
+        label="Owner",
+        queryset=User.objects.none(),
+        required=False,
         help_text="The person responsible. Leave blank for the agency's safeguarding lead",
     )
     due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
-    themes = forms.ModelMultipleChoiceField(label="Themes", queryset=Theme.objects.none(),
-                                            required=False, widget=forms.CheckboxSelectMultiple)
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes",
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = Agency.objects.filter(active=True, archived_at__isnull=True)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True, memberships__active=True).distinct()
+        self.fields["owner_agency"].queryset = Agency.objects.filter(
+            active=True, archived_at__isnull=True
+        )
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, memberships__active=True
+        ).distinct()
         self.fields["owner"].empty_label = "Not assigned"
         self.fields["owner_agency"].empty_label = "Select an agency"
         self.fields["themes"].queryset = _themes()
@@ -74,13 +99,16 @@ class ActionForm(forms.Form):
 
 class ProgressForm(forms.Form):
     note = forms.CharField(
-        label="Progress update", widget=forms.Textarea(attrs={"rows": 4}),
+        label="Progress update",
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Enter the progress update"},
     )
-    on_date = GovukDateField(label="Date of the update", required=False,
-                             help_text="Leave blank for today")
+    on_date = GovukDateField(
+        label="Date of the update", required=False, help_text="Leave blank for today"
+    )
     evidence = forms.FileField(
-        label="Evidence file", required=False,
+        label="Evidence file",
+        required=False,
         help_text="PDF, Word, Excel, PNG or JPEG, up to 20MB",
     )
 
@@ -90,7 +118,9 @@ class TransitionForm(forms.Form):
     transition = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     impact_statement = forms.CharField(
-        label="Impact statement", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label="Impact statement",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What has changed for children and practice, and the evidence for it",
     )
     carried_to = forms.ModelChoiceField(
@@ -109,12 +139,19 @@ class TransitionForm(forms.Form):
 class ActionFilterForm(forms.Form):
     agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.none(), required=False)
     status = forms.ChoiceField(
-        label="Status", required=False,
-        choices=[("", "Any status"), ("open", "Open"), ("overdue", "Overdue"), *ActionStatus.choices],
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("open", "Open"),
+            ("overdue", "Overdue"),
+            *ActionStatus.choices,
+        ],
     )
     theme = forms.ModelChoiceField(label="Theme", queryset=Theme.objects.none(), required=False)
-    source = forms.ChoiceField(label="Source", required=False,
-                               choices=[("", "Any source"), *ActionPlan.Source.choices])
+    source = forms.ChoiceField(
+        label="Source", required=False, choices=[("", "Any source"), *ActionPlan.Source.choices]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

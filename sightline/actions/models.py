@@ -57,7 +57,10 @@ class Action(BaseModel):
         "accounts.Agency", on_delete=models.PROTECT, related_name="actions"
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="owned_actions",
     )
     due_date = models.DateField()
@@ -66,13 +69,20 @@ class Action(BaseModel):
     )
     impact_statement = models.TextField(blank=True)
     signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="actions")
     carried_to = models.ForeignKey(
-        ActionPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="carried_in",
+        ActionPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_in",
         help_text="The plan this action was formally carried into",
     )
 

@@ -85,14 +85,14 @@ def action_detail(action: Action):
 def plan_list(user) -> QuerySet[ActionPlan]:
     from sightline.actions.access import plans_visible_to
 
+    # Count only the actions this user may see (actions_visible_to leaves out archived ones).
+    visible = Q(actions__in=actions_visible_to(user).values("pk"))
     return (
         plans_visible_to(user)
         .annotate(
-            action_count=Count("actions", filter=Q(actions__archived_at__isnull=True), distinct=True),
+            action_count=Count("actions", filter=visible, distinct=True),
             open_count=Count(
-                "actions",
-                filter=Q(actions__status__in=OPEN_STATUSES, actions__archived_at__isnull=True),
-                distinct=True,
+                "actions", filter=visible & Q(actions__status__in=OPEN_STATUSES), distinct=True
             ),
         )
         .prefetch_related("themes")

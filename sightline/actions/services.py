@@ -16,8 +16,8 @@ from sightline.actions.workflow import ACTION_WORKFLOW
 from sightline.core.calendar import clock_state
 from sightline.core.clocks import get_calendar, today
 from sightline.core.documents import document_create
-from sightline.core.models import ClockDefinition
 from sightline.core.events import diff, record_event, snapshot
+from sightline.core.models import ClockDefinition
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
@@ -25,7 +25,13 @@ from sightline.core.workflow import transition
 
 PLAN_FIELDS = ["title", "source", "summary", "themes"]
 ACTION_FIELDS = [
-    "lesson", "description", "expected_change", "owner_agency", "owner", "due_date", "themes",
+    "lesson",
+    "description",
+    "expected_change",
+    "owner_agency",
+    "owner",
+    "due_date",
+    "themes",
 ]
 
 
@@ -72,8 +78,12 @@ def action_plan_create(
 
     plan = create_with_reference(ActionPlan, f"AP-{year}", make)
     plan.themes.set(themes)
-    record_event(action="action_plan.create", actor=by, obj=plan,
-                 changes=diff({}, snapshot(plan, PLAN_FIELDS)))
+    record_event(
+        action="action_plan.create",
+        actor=by,
+        obj=plan,
+        changes=diff({}, snapshot(plan, PLAN_FIELDS)),
+    )
     return plan
 
 
@@ -87,8 +97,12 @@ def action_plan_update(
     save_versioned(plan, by=by, expected_version=expected_version, fields=list(fields))
     if themes is not None:
         plan.themes.set(themes)
-    record_event(action="action_plan.update", actor=by, obj=plan,
-                 changes=diff(before, snapshot(plan, PLAN_FIELDS)))
+    record_event(
+        action="action_plan.update",
+        actor=by,
+        obj=plan,
+        changes=diff(before, snapshot(plan, PLAN_FIELDS)),
+    )
     return plan
 
 
@@ -110,8 +124,13 @@ def action_create(
     def make(reference: str) -> Action:
         return create_record(
             Action(
-                plan=plan, reference=reference, lesson=lesson, description=description,
-                expected_change=expected_change, owner_agency=owner_agency, owner=owner,
+                plan=plan,
+                reference=reference,
+                lesson=lesson,
+                description=description,
+                expected_change=expected_change,
+                owner_agency=owner_agency,
+                owner=owner,
                 due_date=due_date,
             ),
             by=by,
@@ -119,8 +138,12 @@ def action_create(
 
     action = create_with_reference(Action, f"ACT-{year}", make)
     action.themes.set(themes)
-    record_event(action="action.create", actor=by, obj=action,
-                 changes=diff({}, snapshot(action, ACTION_FIELDS)))
+    record_event(
+        action="action.create",
+        actor=by,
+        obj=action,
+        changes=diff({}, snapshot(action, ACTION_FIELDS)),
+    )
     notify(
         users=_people_for(action),
         subject=f"New action {action.reference} for {action.owner_agency}",
@@ -144,8 +167,12 @@ def action_update(
     changes = diff(before, snapshot(action, ACTION_FIELDS))
     record_event(action="action.update", actor=by, obj=action, changes=changes)
     if action.owner_id and action.owner_id != owner_before:
-        notify(users=[action.owner], subject=f"You now own action {action.reference}",
-               body=f"Due {action.due_date:%d %B %Y}.", url=_action_url(action))
+        notify(
+            users=[action.owner],
+            subject=f"You now own action {action.reference}",
+            body=f"Due {action.due_date:%d %B %Y}.",
+            url=_action_url(action),
+        )
     return action
 
 
@@ -168,7 +195,9 @@ def action_progress_add(
     if documents:
         update.evidence.set(documents)
     record_event(
-        action="action.progress", actor=by, obj=action,
+        action="action.progress",
+        actor=by,
+        obj=action,
         changes={"update": [None, update.pk], "evidence": [None, [str(d.pk) for d in documents]]},
     )
     return update
@@ -193,21 +222,39 @@ def action_transition(
     if name == "sign_off":
         updates["signed_off_by"] = by
         updates["signed_off_at"] = timezone.now()
-    transition(ACTION_WORKFLOW, action, name=name, by=by, expected_version=expected_version,
-               note=note, updates=updates)
+    transition(
+        ACTION_WORKFLOW,
+        action,
+        name=name,
+        by=by,
+        expected_version=expected_version,
+        note=note,
+        updates=updates,
+    )
     t = ACTION_WORKFLOW.get(name)
     if note.strip():
         ActionUpdate.objects.create(
-            action=action, on_date=today(), note=f"{t.label}: {note.strip()}",
-            status_after=action.status, author=by,
+            action=action,
+            on_date=today(),
+            note=f"{t.label}: {note.strip()}",
+            status_after=action.status,
+            author=by,
         )
     url = _action_url(action)
     if action.status == ActionStatus.COMPLETE:
-        notify(users=_business_unit(), subject=f"Action {action.reference} is ready for sign-off",
-               body=f"{action.owner_agency} marked it complete.", url=url)
+        notify(
+            users=_business_unit(),
+            subject=f"Action {action.reference} is ready for sign-off",
+            body=f"{action.owner_agency} marked it complete.",
+            url=url,
+        )
     elif name in {"sign_off", "reopen"}:
-        notify(users=_people_for(action), subject=f"Action {action.reference}: {t.label.lower()}",
-               body=note, url=url)
+        notify(
+            users=_people_for(action),
+            subject=f"Action {action.reference}: {t.label.lower()}",
+            body=note,
+            url=url,
+        )
     return action
 
 
@@ -235,10 +282,9 @@ def action_send_reminders(*, on: date | None = None) -> int:
     cal = get_calendar()
     horizon = cal.add_working_days(day, _reminder_working_days())
     sent = 0
-    actions = (
-        Action.objects.filter(archived_at__isnull=True, status__in=ACTION_OPEN, due_date__lte=horizon)
-        .select_related("owner", "owner_agency")
-    )
+    actions = Action.objects.filter(
+        archived_at__isnull=True, status__in=ACTION_OPEN, due_date__lte=horizon
+    ).select_related("owner", "owner_agency")
     leads_by_agency: dict[int, list[User]] = {}
     for action in actions:
         state = clock_state(action.due_date, day, cal)
@@ -254,9 +300,18 @@ def action_send_reminders(*, on: date | None = None) -> int:
             subject = f"Action {action.reference} is due on {action.due_date:%d %B %Y}"
             key = f"action-due-{action.pk}-{action.due_date:%Y%m%d}"
         with transaction.atomic():
-            sent += len(notify(users=people, subject=subject, body=action.description[:300],
-                               url=_action_url(action), dedupe_key=key))
+            sent += len(
+                notify(
+                    users=people,
+                    subject=subject,
+                    body=action.description[:300],
+                    url=_action_url(action),
+                    dedupe_key=key,
+                )
+            )
     return sent
 
 
-ACTION_OPEN = [s.value for s in (ActionStatus.NOT_STARTED, ActionStatus.ON_TRACK, ActionStatus.AT_RISK)]
+ACTION_OPEN = [
+    s.value for s in (ActionStatus.NOT_STARTED, ActionStatus.ON_TRACK, ActionStatus.AT_RISK)
+]

@@ -27,18 +27,36 @@ from sightline.core.versioning import StaleEdit
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
-    "Reference", "Plan", "Lesson or finding", "Action", "What is expected to change",
-    "Owner agency", "Owner", "Due date", "Status", "Overdue", "Themes", "Impact statement",
+    "Reference",
+    "Plan",
+    "Lesson or finding",
+    "Action",
+    "What is expected to change",
+    "Owner agency",
+    "Owner",
+    "Due date",
+    "Status",
+    "Overdue",
+    "Themes",
+    "Impact statement",
 ]
 
 
 def _export_rows(actions, day):
     for a in actions:
         yield [
-            a.reference, a.plan.title, a.lesson, a.description, a.expected_change,
-            a.owner_agency.name, a.owner.full_name if a.owner else "", a.due_date,
-            a.get_status_display(), "Yes" if a.is_open and a.due_date < day else "No",
-            ", ".join(t.name for t in a.themes.all()), a.impact_statement,
+            a.reference,
+            a.plan.title,
+            a.lesson,
+            a.description,
+            a.expected_change,
+            a.owner_agency.name,
+            a.owner.full_name if a.owner else "",
+            a.due_date,
+            a.get_status_display(),
+            "Yes" if a.is_open and a.due_date < day else "No",
+            ", ".join(t.name for t in a.themes.all()),
+            a.impact_statement,
         ]
 
 
@@ -47,8 +65,12 @@ def _export(request, qs, title: str, stem: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404("Unknown export format")
     day = today()
-    table = Table(title=title, columns=EXPORT_COLUMNS, rows=list(_export_rows(qs, day)),
-                  subtitle=f"Exported on {day:%-d %B %Y}")
+    table = Table(
+        title=title,
+        columns=EXPORT_COLUMNS,
+        rows=list(_export_rows(qs, day)),
+        subtitle=f"Exported on {day:%-d %B %Y}",
+    )
     return export_response(table, fmt, stem)
 
 
@@ -96,8 +118,13 @@ def all_actions(request):
     if "format" in request.GET:
         return _export(request, qs, "Actions", "actions")
     context = _list_context(request, qs, day)
-    context.update({"filter_form": form, "summary": selectors.status_summary(qs, day),
-                    "can_manage": access.can_manage_plans(request.user)})
+    context.update(
+        {
+            "filter_form": form,
+            "summary": selectors.status_summary(qs, day),
+            "can_manage": access.can_manage_plans(request.user),
+        }
+    )
     return render(request, "actions/all_actions.html", context)
 
 
@@ -106,8 +133,11 @@ def all_actions(request):
 def plan_list(request):
     plans = selectors.plan_list(request.user)
     page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "actions/plan_list.html",
-                  {"page_obj": page, "can_manage": access.can_manage_plans(request.user)})
+    return render(
+        request,
+        "actions/plan_list.html",
+        {"page_obj": page, "can_manage": access.can_manage_plans(request.user)},
+    )
 
 
 @login_required
@@ -119,12 +149,17 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = services.action_plan_create(
-            by=request.user, title=data["title"], source=data["source"],
-            summary=data["summary"], themes=data["themes"],
+            by=request.user,
+            title=data["title"],
+            source=data["source"],
+            summary=data["summary"],
+            themes=data["themes"],
         )
         messages.success(request, f"Action plan {plan.reference} created. Now add its actions")
         return redirect("actions:plan", plan.reference)
-    return render(request, "actions/plan_form.html", {"form": form, "title": "Create an action plan"})
+    return render(
+        request, "actions/plan_form.html", {"form": form, "title": "Create an action plan"}
+    )
 
 
 @login_required
@@ -134,8 +169,13 @@ def plan_detail(request, reference: str):
     day = today()
     qs = selectors.action_list(request.user, selectors.ActionFilters(plan=plan.pk), day)
     context = _list_context(request, qs, day)
-    context.update({"plan": plan, "can_manage": access.can_manage_plans(request.user),
-                    "summary": selectors.status_summary(qs, day)})
+    context.update(
+        {
+            "plan": plan,
+            "can_manage": access.can_manage_plans(request.user),
+            "summary": selectors.status_summary(qs, day),
+        }
+    )
     return render(request, "actions/plan_detail.html", context)
 
 
@@ -143,16 +183,25 @@ def plan_detail(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, reference: str):
     plan = access.plan_for_management(request.user, reference)
-    initial = {"version": plan.version, "title": plan.title, "source": plan.source,
-               "summary": plan.summary, "themes": list(plan.themes.all())}
+    initial = {
+        "version": plan.version,
+        "title": plan.title,
+        "source": plan.source,
+        "summary": plan.summary,
+        "themes": list(plan.themes.all()),
+    }
     form = PlanForm(request.POST or None, initial=initial)
     context = {"form": form, "title": f"Edit {plan.reference}", "plan": plan}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.action_plan_update(
-                plan=plan, by=request.user, expected_version=data["version"] or 0,
-                themes=data["themes"], title=data["title"], source=data["source"],
+                plan=plan,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                themes=data["themes"],
+                title=data["title"],
+                source=data["source"],
                 summary=data["summary"],
             )
         except StaleEdit as stale:
@@ -171,14 +220,21 @@ def action_create(request, reference: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action = services.action_create(
-            by=request.user, plan=plan, lesson=data["lesson"], description=data["description"],
-            expected_change=data["expected_change"], owner_agency=data["owner_agency"],
-            owner=data["owner"], due_date=data["due_date"], themes=data["themes"],
+            by=request.user,
+            plan=plan,
+            lesson=data["lesson"],
+            description=data["description"],
+            expected_change=data["expected_change"],
+            owner_agency=data["owner_agency"],
+            owner=data["owner"],
+            due_date=data["due_date"],
+            themes=data["themes"],
         )
         messages.success(request, f"Action {action.reference} added")
         return redirect("actions:plan", plan.reference)
-    return render(request, "actions/action_form.html",
-                  {"form": form, "plan": plan, "title": "Add an action"})
+    return render(
+        request, "actions/action_form.html", {"form": form, "plan": plan, "title": "Add an action"}
+    )
 
 
 @login_required
@@ -186,20 +242,36 @@ def action_create(request, reference: str):
 def action_edit(request, reference: str):
     action = access.action_for_management(request.user, reference)
     initial = {
-        "version": action.version, "lesson": action.lesson, "description": action.description,
-        "expected_change": action.expected_change, "owner_agency": action.owner_agency,
-        "owner": action.owner, "due_date": action.due_date, "themes": list(action.themes.all()),
+        "version": action.version,
+        "lesson": action.lesson,
+        "description": action.description,
+        "expected_change": action.expected_change,
+        "owner_agency": action.owner_agency,
+        "owner": action.owner,
+        "due_date": action.due_date,
+        "themes": list(action.themes.all()),
     }
     form = ActionForm(request.POST or None, initial=initial)
-    context = {"form": form, "plan": action.plan, "action": action, "title": f"Edit {action.reference}"}
+    context = {
+        "form": form,
+        "plan": action.plan,
+        "action": action,
+        "title": f"Edit {action.reference}",
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.action_update(
-                action=action, by=request.user, expected_version=data["version"] or 0,
-                themes=data["themes"], lesson=data["lesson"], description=data["description"],
-                expected_change=data["expected_change"], owner_agency=data["owner_agency"],
-                owner=data["owner"], due_date=data["due_date"],
+                action=action,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                themes=data["themes"],
+                lesson=data["lesson"],
+                description=data["description"],
+                expected_change=data["expected_change"],
+                owner_agency=data["owner_agency"],
+                owner=data["owner"],
+                due_date=data["due_date"],
             )
         except StaleEdit as stale:
             context.update(stale_edit_context(form, stale.current))
@@ -214,16 +286,20 @@ def action_edit(request, reference: str):
 def action_detail(request, reference: str):
     action = access.action_for_view(request.user, reference)
     day = today()
-    return render(request, "actions/action_detail.html", {
-        "action": action,
-        "rag": selectors.action_rag(action, day),
-        "updates": selectors.action_detail(action),
-        "history": events_for_object("actions.action", action.pk),
-        "transitions": ACTION_WORKFLOW.available(action, request.user),
-        "can_progress": access.can_progress_action(request.user, action),
-        "can_manage": access.can_manage_plans(request.user),
-        "themes": action.themes.all(),
-    })
+    return render(
+        request,
+        "actions/action_detail.html",
+        {
+            "action": action,
+            "rag": selectors.action_rag(action, day),
+            "updates": selectors.action_detail(action),
+            "history": events_for_object("actions.action", action.pk),
+            "transitions": ACTION_WORKFLOW.available(action, request.user),
+            "can_progress": access.can_progress_action(request.user, action),
+            "can_manage": access.can_manage_plans(request.user),
+            "themes": action.themes.all(),
+        },
+    )
 
 
 @login_required
@@ -235,8 +311,13 @@ def action_progress(request, reference: str):
         data = form.cleaned_data
         files = [data["evidence"]] if data.get("evidence") else []
         try:
-            services.action_progress_add(action=action, by=request.user, note=data["note"],
-                                         on_date=data.get("on_date"), files=files)
+            services.action_progress_add(
+                action=action,
+                by=request.user,
+                note=data["note"],
+                on_date=data.get("on_date"),
+                files=files,
+            )
         except ValidationError as error:
             form.add_error("evidence", error)
         else:
@@ -258,17 +339,27 @@ def action_status(request, reference: str, name: str):
     form = TransitionForm(
         request.POST or None,
         exclude_plan=action.plan,
-        initial={"version": action.version, "transition": name,
-                 "impact_statement": action.impact_statement},
+        initial={
+            "version": action.version,
+            "transition": name,
+            "impact_statement": action.impact_statement,
+        },
     )
-    context = {"form": form, "action": action, "t": t,
-               "asks_impact": "impact_statement" in t.required,
-               "asks_plan": "carried_to" in t.required}
+    context = {
+        "form": form,
+        "action": action,
+        "t": t,
+        "asks_impact": "impact_statement" in t.required,
+        "asks_plan": "carried_to" in t.required,
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.action_transition(
-                action=action, by=request.user, name=name, expected_version=data["version"],
+                action=action,
+                by=request.user,
+                name=name,
+                expected_version=data["version"],
                 note=data["note"],
                 impact_statement=data["impact_statement"] if context["asks_impact"] else None,
                 carried_to=data.get("carried_to") if context["asks_plan"] else None,
@@ -278,8 +369,13 @@ def action_status(request, reference: str, name: str):
         except ValidationError as error:
             for message in error.messages:
                 lowered = message.lower()
-                field = ("impact_statement" if "impact" in lowered
-                         else "carried_to" if "plan" in lowered else "note")
+                field = (
+                    "impact_statement"
+                    if "impact" in lowered
+                    else "carried_to"
+                    if "plan" in lowered
+                    else "note"
+                )
                 form.add_error(field, message)
         else:
             messages.success(request, f"Action {action.reference}: {t.label.lower()} done")

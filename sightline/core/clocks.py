@@ -140,7 +140,9 @@ class ClockBook:
     """Every clock definition, read in one query, for pages that compute many deadlines."""
 
     def __init__(self) -> None:
-        self.definitions = {d.code: d for d in ClockDefinition.objects.filter(archived_at__isnull=True)}
+        self.definitions = {
+            d.code: d for d in ClockDefinition.objects.filter(archived_at__isnull=True)
+        }
         self.calendar = get_calendar()
 
     def due(self, code: str, start: date) -> date:

@@ -21,7 +21,12 @@ from django.utils import timezone
 from sightline.core.models import Event, EventChainHead
 from sightline.core.requestcontext import current_ip
 
-_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {127: "\\x7f"}
+# C0 and C1 control characters (C1 includes the 8-bit CSI, \x9b) and Unicode line breaks.
+_CONTROL = (
+    {i: f"\\x{i:02x}" for i in range(32)}
+    | {i: f"\\x{i:02x}" for i in range(0x7F, 0xA0)}
+    | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+)
 
 
 def _clean(text: str, limit: int = 254) -> str:

@@ -1,4 +1,4 @@
-"""Core data: base model, event log, themes, calendar overrides, clocks, documents, notifications."""
+"""Core data: base model, event log, themes, calendar, clocks, documents, notifications."""
 
 import uuid
 
@@ -14,13 +14,21 @@ class BaseModel(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -63,6 +71,9 @@ class Event(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id", "id"])]
 
+    def __str__(self) -> str:
+        return f"{self.id} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Events are append-only.")
@@ -77,6 +88,9 @@ class EventChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Event chain head after {self.count} events"
 
 
 class Theme(BaseModel):
@@ -127,6 +141,9 @@ class BankHoliday(models.Model):
 
     class Meta:
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
 
 
 class ClockDefinition(BaseModel):
@@ -205,6 +222,9 @@ class Notification(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.subject
+
 
 class SchedulerRun(models.Model):
     """Which daily job last ran for which date, so the scheduler enqueues each once."""
@@ -217,3 +237,6 @@ class SchedulerRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["job", "for_date"], name="scheduler_once_per_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.for_date:%Y-%m-%d}"

@@ -40,9 +40,9 @@ def notify(
 
 def send_mail_message(*, to: list[str], subject: str, body: str) -> None:
     """Send one plain-text message through the configured mail backend."""
-    EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    ).send(fail_silently=False)
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to).send(
+        fail_silently=False
+    )
 
 
 def absolute_url(path: str) -> str:

@@ -18,11 +18,12 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if local.hour < START_HOUR:
         return []
     enqueued = []
+    day = local.date().isoformat()
     for name, task_obj in sorted(daily_jobs().items()):
         try:
             with transaction.atomic():
                 SchedulerRun.objects.create(job=name, for_date=local.date())
-                transaction.on_commit(lambda t=task_obj, d=local.date(): t.enqueue(d.isoformat()))
+                transaction.on_commit(lambda t=task_obj: t.enqueue(day))
         except IntegrityError:
             continue
         enqueued.append(name)

@@ -30,9 +30,14 @@ def stale_edit_context(form: forms.Form, current: models.Model) -> dict:
         now = getattr(current, name)
         mine = cleaned.get(name)
         if _display(now) != _display(mine):
-            rows.append({"label": field.label or name, "current": _display(now), "yours": _display(mine)})
+            rows.append(
+                {"label": field.label or name, "current": _display(now), "yours": _display(mine)}
+            )
     data = form.data.copy()
     data["version"] = str(current.version)
     form.data = data
-    return {"stale_rows": rows, "stale_by": getattr(current, "updated_by", None),
-            "stale_at": getattr(current, "updated_at", None)}
+    return {
+        "stale_rows": rows,
+        "stale_by": getattr(current, "updated_by", None),
+        "stale_at": getattr(current, "updated_at", None),
+    }

@@ -68,8 +68,12 @@ def app_home(request):
     return render(
         request,
         "core/app_home.html",
-        {"home": combined, "today": day, "horizon": horizon,
-         "horizon_days": settings.SIGHTLINE_HOME_HORIZON_WORKING_DAYS},
+        {
+            "home": combined,
+            "today": day,
+            "horizon": horizon,
+            "horizon_days": settings.SIGHTLINE_HOME_HORIZON_WORKING_DAYS,
+        },
     )
 
 
@@ -100,20 +104,33 @@ def _error(request, status: int, title: str, message: str):
 
 
 def error_400(request, exception=None):
-    return _error(request, 400, "Sorry, there is a problem with your request",
-                  "Check the address or the information you entered and try again.")
+    return _error(
+        request,
+        400,
+        "Sorry, there is a problem with your request",
+        "Check the address or the information you entered and try again.",
+    )
 
 
 def error_403(request, exception=None):
-    return _error(request, 403, "You cannot do that",
-                  "Your request was refused. If you think this is wrong, contact the business unit.")
+    return _error(
+        request,
+        403,
+        "You cannot do that",
+        "Your request was refused. If you think this is wrong, contact the business unit.",
+    )
 
 
 def error_404(request, exception=None):
-    return _error(request, 404, "Page not found",
-                  "If you typed the web address, check it is correct.")
+    return _error(
+        request, 404, "Page not found", "If you typed the web address, check it is correct."
+    )
 
 
 def error_500(request):
-    return _error(request, 500, "Sorry, there is a problem with the service",
-                  "Try again later. If the problem continues, contact the business unit.")
+    return _error(
+        request,
+        500,
+        "Sorry, there is a problem with the service",
+        "Try again later. If the problem continues, contact the business unit.",
+    )

@@ -47,8 +47,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
         visible |= (
             Q(lead_agency_id__in=agencies)
             | Q(raised_by_agency_id__in=agencies)
-            | Q(pk__in=Case.involved_agencies.through.objects.filter(
-                agency_id__in=agencies).values("case_id"))
+            | Q(
+                pk__in=Case.involved_agencies.through.objects.filter(agency_id__in=agencies).values(
+                    "case_id"
+                )
+            )
         )
     return qs.filter(visible)
 
@@ -84,8 +87,9 @@ def partner_agency_ids(user) -> frozenset[int]:
     if not mine:
         return frozenset()
     return frozenset(
-        Agency.objects.filter(pk__in=mine, kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True)
-        .values_list("pk", flat=True)
+        Agency.objects.filter(
+            pk__in=mine, kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True
+        ).values_list("pk", flat=True)
     )
 
 
@@ -132,42 +136,66 @@ def subject_for_read(user, case: Case, *, reason: str) -> CaseSubject:
     if not reason.strip():
         raise ValueError("A reason is required to open the restricted record.")
     subject, _ = CaseSubject.objects.get_or_create(case=case)
-    record_event(action="case_subject.read", kind=Event.Kind.READ, actor=user, obj=subject,
-                 reason=reason.strip())
+    record_event(
+        action="case_subject.read",
+        kind=Event.Kind.READ,
+        actor=user,
+        obj=subject,
+        reason=reason.strip(),
+    )
     return subject
 
 
 # --- Agency returns --------------------------------------------------------------------------
 
 
-def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
-    qs = AgencyReturn.objects.filter(rapid_review__case=case).select_related("agency", "submitted_by")
-    p = principal_for(user)
-    if p.sees_partnership_wide or is_case_reviewer(user, case):
-        return qs
+def can_see_all_returns(user, case: Case) -> bool:
+    """Every agency's return (and so the whole rapid review, as the Panel receives it)."""
+    if principal_for(user).sees_partnership_wide or is_case_reviewer(user, case):
+        return True
     rr = getattr(case, "rapid_review", None)
-    if rr is not None and rr.pack_shared_at is not None:
+    return rr is not None and rr.pack_shared_at is not None
+
+
+def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
+    qs = AgencyReturn.objects.filter(rapid_review__case=case).select_related(
+        "agency", "submitted_by"
+    )
+    if can_see_all_returns(user, case):
         return qs
+    p = principal_for(user)
     return qs.filter(agency_id__in=p.agencies_with_role(*CASE_AGENCY_ROLES))
+
+
+def can_complete_return(user, agency_id: int) -> bool:
+    """The business unit, or an agency lead of the return's agency."""
+    p = principal_for(user)
+    return p.is_business_unit or agency_id in p.agencies_with_role(Role.AGENCY_LEAD)
 
 
 def return_for_completion(user, case: Case, agency_id: int) -> AgencyReturn:
     """An agency lead completes their own agency's return (the business unit may too)."""
-    ret = AgencyReturn.objects.filter(rapid_review__case=case, agency_id=agency_id).select_related(
-        "agency", "rapid_review").first()
+    ret = (
+        AgencyReturn.objects.filter(rapid_review__case=case, agency_id=agency_id)
+        .select_related("agency", "rapid_review")
+        .first()
+    )
     if ret is None:
         raise Http404("Not found")
-    p = principal_for(user)
-    if not (p.is_business_unit or agency_id in p.agencies_with_role(Role.AGENCY_LEAD)):
+    if not can_complete_return(user, agency_id):
         raise deny(user, object_type="reviews.agencyreturn", object_id=str(ret.pk))
     return ret
+
+
+def can_read_drafts(user, case: Case) -> bool:
+    """Draft reports: the business unit, partner leads, the scrutineer and the case's reviewer."""
+    return cases_visible_to(user).filter(pk=case.pk).exists() and (
+        principal_for(user).sees_partnership_wide or is_case_reviewer(user, case)
+    )
 
 
 def draft_for_document(user, owner_id: str) -> bool:
     draft = DraftVersion.objects.select_related("local_review__case").filter(pk=owner_id).first()
     if draft is None:
         return False
-    case = draft.local_review.case
-    return cases_visible_to(user).filter(pk=case.pk).exists() and (
-        principal_for(user).sees_partnership_wide or is_case_reviewer(user, case)
-    )
+    return can_read_drafts(user, draft.local_review.case)

@@ -57,8 +57,12 @@ class Case(BaseModel):
     )
     themes = models.ManyToManyField(Theme, blank=True, related_name="cases")
     case_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text="The business unit officer who runs the case",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The business unit officer who runs the case",
     )
     stage = models.CharField(max_length=30, choices=CaseStage.choices, default=CaseStage.CONCERN)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -80,7 +84,9 @@ class CaseMember(BaseModel):
         MEMBER = "member", "Review group member"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships"
+    )
     part = models.CharField(max_length=20, choices=Part.choices)
     can_see_identity = models.BooleanField(default=False)
     access_ends_on = models.DateField(null=True, blank=True)
@@ -96,13 +102,17 @@ class CaseSubject(BaseModel):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="subject")
     child_name = models.CharField(max_length=200, blank=True)
-    other_names = models.CharField(max_length=300, blank=True, help_text="Previous or known-as names")
+    other_names = models.CharField(
+        max_length=300, blank=True, help_text="Previous or known-as names"
+    )
     date_of_birth = models.DateField(null=True, blank=True)
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     nhs_number = models.CharField(max_length=12, blank=True)
     school = models.CharField(max_length=200, blank=True)
-    family_members = models.TextField(blank=True, help_text="One person per line: name, relationship, date of birth")
+    family_members = models.TextField(
+        blank=True, help_text="One person per line: name, relationship, date of birth"
+    )
     ethnicity = models.CharField(max_length=120, blank=True)
     protected_characteristics = models.TextField(blank=True)
     residence_local_authority = models.CharField(max_length=120, blank=True)
@@ -121,15 +131,21 @@ class IncidentNotification(BaseModel):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="notification")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONCERN_RAISED)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    abuse_or_neglect = models.BooleanField(null=True, blank=True, help_text="Abuse or neglect known or suspected")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    abuse_or_neglect = models.BooleanField(
+        null=True, blank=True, help_text="Abuse or neglect known or suspected"
+    )
     death_or_serious_harm = models.BooleanField(null=True, blank=True)
     looked_after_child = models.BooleanField(null=True, blank=True)
     decision_date = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    sent_date = models.DateField(null=True, blank=True, help_text="Sent to the Panel, Ofsted and DfE")
+    sent_date = models.DateField(
+        null=True, blank=True, help_text="Sent to the Panel, Ofsted and DfE"
+    )
     panel_reference = models.CharField(max_length=60, blank=True)
     partners_informed_date = models.DateField(null=True, blank=True)
     partnership_copy_date = models.DateField(null=True, blank=True)
@@ -169,7 +185,9 @@ class RapidReview(BaseModel):
     immediate_actions = models.TextField(blank=True)
     learning_shared = models.TextField(blank=True)
     improvements = models.TextField(blank=True)
-    family_context = models.TextField(blank=True, help_text="Including race, culture and inequalities")
+    family_context = models.TextField(
+        blank=True, help_text="Including race, culture and inequalities"
+    )
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
     criterion_improvements = models.BooleanField(default=False)
     criterion_recurrent_themes = models.BooleanField(default=False)
@@ -191,7 +209,9 @@ class AgencyReturn(BaseModel):
         SUBMITTED = "submitted", "Submitted"
 
     rapid_review = models.ForeignKey(RapidReview, on_delete=models.CASCADE, related_name="returns")
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="case_returns")
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="case_returns"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     due_date = models.DateField()
     involvement = models.TextField(blank=True)
@@ -220,15 +240,22 @@ class PartnerSignOff(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signoffs")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     signed_at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["signed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "stage", "agency"], name="one_signoff_per_partner")
+            models.UniqueConstraint(
+                fields=["case", "stage", "agency"], name="one_signoff_per_partner"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"Sign-off by {self.agency_id}"
 
 
 class LocalReview(BaseModel):
@@ -251,7 +278,9 @@ class LocalReview(BaseModel):
     final_agreed_date = models.DateField(null=True, blank=True)
     delay_reason = models.TextField(blank=True)
     delay_notified_date = models.DateField(
-        null=True, blank=True, help_text="When the Panel and Secretary of State were told of a delay"
+        null=True,
+        blank=True,
+        help_text="When the Panel and Secretary of State were told of a delay",
     )
 
 
@@ -261,16 +290,23 @@ class EngagementEntry(models.Model):
         PRACTITIONER = "practitioner", "Practitioner"
         MANAGER = "manager", "Manager or agency"
 
-    local_review = models.ForeignKey(LocalReview, on_delete=models.CASCADE, related_name="engagement")
+    local_review = models.ForeignKey(
+        LocalReview, on_delete=models.CASCADE, related_name="engagement"
+    )
     on_date = models.DateField()
     with_whom = models.CharField(max_length=20, choices=With.choices)
     who = models.CharField(max_length=200, help_text="Role or relationship, not a name")
     summary = models.TextField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-on_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"Engagement on {self.on_date:%Y-%m-%d}"
 
 
 class ParallelProceeding(BaseModel):
@@ -282,7 +318,9 @@ class ParallelProceeding(BaseModel):
         FAMILY_COURT = "family_court", "Family court proceedings"
         OTHER = "other", "Other"
 
-    local_review = models.ForeignKey(LocalReview, on_delete=models.CASCADE, related_name="proceedings")
+    local_review = models.ForeignKey(
+        LocalReview, on_delete=models.CASCADE, related_name="proceedings"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=200, help_text="For example, trial listed for June 2027")
     liaison_notes = models.TextField(blank=True)
@@ -294,16 +332,23 @@ class ParallelProceeding(BaseModel):
 class MonitoringEntry(models.Model):
     """Regulation 14: the partners monitor the review's time and quality."""
 
-    local_review = models.ForeignKey(LocalReview, on_delete=models.CASCADE, related_name="monitoring")
+    local_review = models.ForeignKey(
+        LocalReview, on_delete=models.CASCADE, related_name="monitoring"
+    )
     on_date = models.DateField()
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     note = models.TextField()
     information_requested = models.BooleanField(default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-on_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"Monitoring on {self.on_date:%Y-%m-%d}"
 
 
 class DraftVersion(models.Model):
@@ -312,11 +357,16 @@ class DraftVersion(models.Model):
     received_on = models.DateField()
     notes = models.TextField(blank=True)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Lesson(BaseModel):
@@ -332,7 +382,9 @@ class Recommendation(BaseModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recommendations")
     number = models.PositiveIntegerField()
     text = models.TextField()
-    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations")
+    lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
+    )
     actions = models.ManyToManyField("actions.Action", blank=True, related_name="recommendations")
 
     class Meta:

@@ -25,9 +25,15 @@ from sightline.reviews.models import (
     RapidReview,
 )
 
-OPEN_STAGES = (CaseStage.CONCERN, CaseStage.RAPID_REVIEW, CaseStage.DECISION,
-               CaseStage.LOCAL_REVIEW, CaseStage.NATIONAL_REVIEW, CaseStage.ALTERNATIVE_LEARNING,
-               CaseStage.READY_FOR_PUBLICATION)
+OPEN_STAGES = (
+    CaseStage.CONCERN,
+    CaseStage.RAPID_REVIEW,
+    CaseStage.DECISION,
+    CaseStage.LOCAL_REVIEW,
+    CaseStage.NATIONAL_REVIEW,
+    CaseStage.ALTERNATIVE_LEARNING,
+    CaseStage.READY_FOR_PUBLICATION,
+)
 
 CLOCK_LABELS = {
     "sin-notification": "Notification to the Panel",
@@ -52,8 +58,11 @@ def case_clock(case: Case, book: ClockBook, today: date) -> CaseClock | None:
         code, start = "sin-notification", case.aware_date
     elif case.stage == CaseStage.RAPID_REVIEW and _has(case, "rapid_review"):
         rr = case.rapid_review
-        if rr.status in (RapidReview.Status.SENT_TO_PANEL, RapidReview.Status.PANEL_RESPONDED,
-                         RapidReview.Status.DECIDED):
+        if rr.status in (
+            RapidReview.Status.SENT_TO_PANEL,
+            RapidReview.Status.PANEL_RESPONDED,
+            RapidReview.Status.DECIDED,
+        ):
             return None
         code, start = "rapid-review", rr.start_date
     elif case.stage in (CaseStage.LOCAL_REVIEW,) and _has(case, "local_review"):
@@ -113,8 +122,10 @@ def dashboard_rows(cases, today: date) -> list[tuple[Case, CaseClock | None]]:
 
 
 def case_years(user) -> list[int]:
-    return sorted({d.year for d in access.cases_visible_to(user).values_list("aware_date", flat=True)},
-                  reverse=True)
+    return sorted(
+        {d.year for d in access.cases_visible_to(user).values_list("aware_date", flat=True)},
+        reverse=True,
+    )
 
 
 @dataclass
@@ -162,9 +173,13 @@ def yearly_summary(user) -> list[YearSummary]:
 
 
 SUMMARY_COLUMNS = [
-    ("year", "Year"), ("concerns", "Concerns raised"), ("notifications", "Notified to the Panel"),
-    ("not_notified", "Not notified"), ("rapid_reviews", "Rapid reviews"),
-    ("decided_local", "Decided: local review"), ("decided_national", "Decided: national review"),
+    ("year", "Year"),
+    ("concerns", "Concerns raised"),
+    ("notifications", "Notified to the Panel"),
+    ("not_notified", "Not notified"),
+    ("rapid_reviews", "Rapid reviews"),
+    ("decided_local", "Decided: local review"),
+    ("decided_national", "Decided: national review"),
     ("decided_alternative", "Decided: alternative learning"),
     ("local_reviews_started", "Local reviews started"),
     ("local_reviews_completed", "Local reviews completed"),
@@ -181,7 +196,8 @@ def case_page(case: Case):
 
 def returns_summary(rr: RapidReview) -> dict[str, int]:
     return rr.returns.aggregate(
-        total=Count("id"), submitted=Count("id", filter=Q(status=AgencyReturn.Status.SUBMITTED)))
+        total=Count("id"), submitted=Count("id", filter=Q(status=AgencyReturn.Status.SUBMITTED))
+    )
 
 
 def home_section(user, today: date, horizon: date) -> HomeSection:
@@ -194,33 +210,75 @@ def home_section(user, today: date, horizon: date) -> HomeSection:
         return section
     book = ClockBook()
     partner_agencies = access.partner_agency_ids(user)
+    signed: set[tuple[int, int]] = set()
+    if partner_agencies:
+        signed = set(
+            PartnerSignOff.objects.filter(
+                case__in=cases,
+                stage=PartnerSignOff.Stage.RAPID_REVIEW,
+                agency_id__in=partner_agencies,
+            ).values_list("case_id", "agency_id")
+        )
     for case in cases:
         url = reverse("reviews:case", args=[case.reference])
         clock = case_clock(case, book, today)
         involved = p.is_business_unit or (case.case_officer_id == p.user_id)
         if case.stage == CaseStage.CONCERN and access.is_notifier(user, case):
-            section.tasks.append(HomeItem(f"Decide whether to notify {case.reference}", url,
-                                          clock.status.due if clock else None, case.pseudonym))
+            section.tasks.append(
+                HomeItem(
+                    f"Decide whether to notify {case.reference}",
+                    url,
+                    clock.status.due if clock else None,
+                    case.pseudonym,
+                )
+            )
             involved = True
-        if (partner_agencies and _has(case, "rapid_review")
-                and case.rapid_review.status == RapidReview.Status.RECOMMENDATION_MADE):
-            section.tasks.append(HomeItem(f"Sign off the rapid review for {case.reference}",
-                                          reverse("reviews:rapid-review", args=[case.reference])))
+        if (
+            partner_agencies
+            and _has(case, "rapid_review")
+            and case.rapid_review.status == RapidReview.Status.RECOMMENDATION_MADE
+            and any((case.pk, a) not in signed for a in partner_agencies)
+        ):
+            section.tasks.append(
+                HomeItem(
+                    f"Sign off the rapid review for {case.reference}",
+                    reverse("reviews:rapid-review", args=[case.reference]),
+                )
+            )
         if clock and involved and clock.status.due <= horizon:
-            item = HomeItem(f"{clock.label}: {case.reference}", url, clock.status.due,
-                            case.pseudonym, clock.status.rag)
+            item = HomeItem(
+                f"{clock.label}: {case.reference}",
+                url,
+                clock.status.due,
+                case.pseudonym,
+                clock.status.rag,
+            )
             section.deadlines.append(item)
     lead_agencies = p.agencies_with_role(Role.AGENCY_LEAD)
     if lead_agencies:
         for ret in AgencyReturn.objects.filter(
-                agency_id__in=lead_agencies, status=AgencyReturn.Status.REQUESTED,
-                rapid_review__case__archived_at__isnull=True).select_related("rapid_review__case", "agency"):
+            agency_id__in=lead_agencies,
+            status=AgencyReturn.Status.REQUESTED,
+            rapid_review__case__archived_at__isnull=True,
+        ).select_related("rapid_review__case", "agency"):
             case = ret.rapid_review.case
             url = reverse("reviews:return", args=[case.reference, ret.agency_id])
-            section.tasks.append(HomeItem(f"Complete {ret.agency}'s rapid review return for "
-                                          f"{case.reference}", url, ret.due_date))
+            section.tasks.append(
+                HomeItem(
+                    f"Complete {ret.agency}'s rapid review return for {case.reference}",
+                    url,
+                    ret.due_date,
+                )
+            )
             if ret.due_date <= horizon:
                 rag = "overdue" if ret.due_date < today else "due_soon"
-                section.deadlines.append(HomeItem(f"Rapid review return: {case.reference}", url,
-                                                  ret.due_date, str(ret.agency), rag))
+                section.deadlines.append(
+                    HomeItem(
+                        f"Rapid review return: {case.reference}",
+                        url,
+                        ret.due_date,
+                        str(ret.agency),
+                        rag,
+                    )
+                )
     return section

@@ -31,9 +31,21 @@ from sightline.reviews.models import (
 from sightline.reviews.services import _set_stage, business_unit_users, case_url
 from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
-LOCAL_FIELDS = ["terms_of_reference", "methodology", "final_agreed_date", "delay_reason",
-                "delay_notified_date"]
-PROCEEDING_FIELDS = ["kind", "status", "liaison_notes", "causes_delay", "delay_notes", "panel_told_date"]
+LOCAL_FIELDS = [
+    "terms_of_reference",
+    "methodology",
+    "final_agreed_date",
+    "delay_reason",
+    "delay_notified_date",
+]
+PROCEEDING_FIELDS = [
+    "kind",
+    "status",
+    "liaison_notes",
+    "causes_delay",
+    "delay_notes",
+    "panel_told_date",
+]
 
 
 def _require_worker(by: User, case: Case) -> None:
@@ -42,7 +54,9 @@ def _require_worker(by: User, case: Case) -> None:
 
 
 @transaction.atomic
-def local_review_update(*, review: LocalReview, by: User, expected_version: int, **fields) -> LocalReview:
+def local_review_update(
+    *, review: LocalReview, by: User, expected_version: int, **fields
+) -> LocalReview:
     _require_worker(by, review.case)
     unknown = set(fields) - set(LOCAL_FIELDS)
     if unknown:
@@ -51,16 +65,27 @@ def local_review_update(*, review: LocalReview, by: User, expected_version: int,
     for key, value in fields.items():
         setattr(review, key, value)
     save_versioned(review, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="local_review.update", actor=by, obj=review.case,
-                 changes=diff(before, snapshot(review, LOCAL_FIELDS)))
+    record_event(
+        action="local_review.update",
+        actor=by,
+        obj=review.case,
+        changes=diff(before, snapshot(review, LOCAL_FIELDS)),
+    )
     return review
 
 
 @transaction.atomic
-def local_review_transition(*, review: LocalReview, by: User, name: str, expected_version: int,
-                            note: str = "") -> LocalReview:
-    transition(LOCAL_REVIEW_WORKFLOW, review, name=name, by=by,
-               expected_version=expected_version, note=note)
+def local_review_transition(
+    *, review: LocalReview, by: User, name: str, expected_version: int, note: str = ""
+) -> LocalReview:
+    transition(
+        LOCAL_REVIEW_WORKFLOW,
+        review,
+        name=name,
+        by=by,
+        expected_version=expected_version,
+        note=note,
+    )
     case = review.case
     if review.status == LocalReview.Status.READY_FOR_PUBLICATION:
         _set_stage(case, CaseStage.READY_FOR_PUBLICATION, by=by)
@@ -69,21 +94,35 @@ def local_review_transition(*, review: LocalReview, by: User, name: str, expecte
     elif review.status == LocalReview.Status.PARTNER_QA:
         from sightline.reviews.services import _partner_leads
 
-        notify(users=_partner_leads(), subject=f"Review report ready for quality assurance: {case.reference}",
-               url=case_url(case, "reviews:local-review"))
+        notify(
+            users=_partner_leads(),
+            subject=f"Review report ready for quality assurance: {case.reference}",
+            url=case_url(case, "reviews:local-review"),
+        )
     return review
 
 
 @transaction.atomic
-def engagement_add(*, review: LocalReview, by: User, on_date: date, with_whom: str, who: str,
-                   summary: str) -> EngagementEntry:
+def engagement_add(
+    *, review: LocalReview, by: User, on_date: date, with_whom: str, who: str, summary: str
+) -> EngagementEntry:
     _require_worker(by, review.case)
-    entry = EngagementEntry(local_review=review, on_date=on_date, with_whom=with_whom, who=who,
-                            summary=summary, recorded_by=by)
+    entry = EngagementEntry(
+        local_review=review,
+        on_date=on_date,
+        with_whom=with_whom,
+        who=who,
+        summary=summary,
+        recorded_by=by,
+    )
     entry.full_clean()
     entry.save()
-    record_event(action="local_review.engagement", actor=by, obj=review.case,
-                 changes={"entry": [None, entry.pk], "with_whom": [None, with_whom]})
+    record_event(
+        action="local_review.engagement",
+        actor=by,
+        obj=review.case,
+        changes={"entry": [None, entry.pk], "with_whom": [None, with_whom]},
+    )
     return entry
 
 
@@ -91,51 +130,84 @@ def engagement_add(*, review: LocalReview, by: User, on_date: date, with_whom: s
 def proceeding_add(*, review: LocalReview, by: User, **fields) -> ParallelProceeding:
     _require_worker(by, review.case)
     proceeding = create_record(ParallelProceeding(local_review=review, **fields), by=by)
-    record_event(action="local_review.proceeding_add", actor=by, obj=review.case,
-                 changes=diff({}, snapshot(proceeding, PROCEEDING_FIELDS)))
+    record_event(
+        action="local_review.proceeding_add",
+        actor=by,
+        obj=review.case,
+        changes=diff({}, snapshot(proceeding, PROCEEDING_FIELDS)),
+    )
     if proceeding.causes_delay:
-        notify(users=business_unit_users(),
-               subject=f"Parallel proceedings may delay {review.case.reference}",
-               body="Record the delay and the date the Panel and Secretary of State were told.",
-               url=case_url(review.case, "reviews:local-review"))
+        notify(
+            users=business_unit_users(),
+            subject=f"Parallel proceedings may delay {review.case.reference}",
+            body="Record the delay and the date the Panel and Secretary of State were told.",
+            url=case_url(review.case, "reviews:local-review"),
+        )
     return proceeding
 
 
 @transaction.atomic
-def proceeding_update(*, proceeding: ParallelProceeding, by: User, expected_version: int,
-                      **fields) -> ParallelProceeding:
+def proceeding_update(
+    *, proceeding: ParallelProceeding, by: User, expected_version: int, **fields
+) -> ParallelProceeding:
     _require_worker(by, proceeding.local_review.case)
     before = snapshot(proceeding, PROCEEDING_FIELDS)
     for key, value in fields.items():
         setattr(proceeding, key, value)
     save_versioned(proceeding, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(action="local_review.proceeding_update", actor=by, obj=proceeding.local_review.case,
-                 changes=diff(before, snapshot(proceeding, PROCEEDING_FIELDS)))
+    record_event(
+        action="local_review.proceeding_update",
+        actor=by,
+        obj=proceeding.local_review.case,
+        changes=diff(before, snapshot(proceeding, PROCEEDING_FIELDS)),
+    )
     return proceeding
 
 
 @transaction.atomic
-def monitoring_add(*, review: LocalReview, by: User, agency: Agency, on_date: date, note: str,
-                   information_requested: bool = False) -> MonitoringEntry:
+def monitoring_add(
+    *,
+    review: LocalReview,
+    by: User,
+    agency: Agency,
+    on_date: date,
+    note: str,
+    information_requested: bool = False,
+) -> MonitoringEntry:
     """Regulation 14: a partner records its monitoring of the review's time and quality."""
     p_agencies = access.partner_agency_ids(by)
     if not (access.is_business_unit(by) or agency.pk in p_agencies):
         raise TransitionRefused("You cannot record monitoring for that agency.")
-    entry = MonitoringEntry(local_review=review, agency=agency, on_date=on_date, note=note,
-                            information_requested=information_requested, recorded_by=by)
+    entry = MonitoringEntry(
+        local_review=review,
+        agency=agency,
+        on_date=on_date,
+        note=note,
+        information_requested=information_requested,
+        recorded_by=by,
+    )
     entry.full_clean()
     entry.save()
-    record_event(action="local_review.monitoring", actor=by, obj=review.case,
-                 changes={"agency": [None, agency.pk], "information_requested": [None, information_requested]})
+    record_event(
+        action="local_review.monitoring",
+        actor=by,
+        obj=review.case,
+        changes={
+            "agency": [None, agency.pk],
+            "information_requested": [None, information_requested],
+        },
+    )
     return entry
 
 
 @transaction.atomic
-def draft_add(*, review: LocalReview, by: User, label: str, received_on: date, uploaded_file,
-              notes: str = "") -> DraftVersion:
+def draft_add(
+    *, review: LocalReview, by: User, label: str, received_on: date, uploaded_file, notes: str = ""
+) -> DraftVersion:
     _require_worker(by, review.case)
-    draft = DraftVersion(local_review=review, label=label, received_on=received_on, notes=notes,
-                         uploaded_by=by)
+    draft = DraftVersion(
+        local_review=review, label=label, received_on=received_on, notes=notes, uploaded_by=by
+    )
     # The document is stored first, then owned by the draft once the draft has a key.
     document = document_create(uploaded_file=uploaded_file, by=by)
     draft.document = document
@@ -144,9 +216,14 @@ def draft_add(*, review: LocalReview, by: User, label: str, received_on: date, u
     from django.contrib.contenttypes.models import ContentType
 
     type(document).objects.filter(pk=document.pk).update(
-        owner_type=ContentType.objects.get_for_model(DraftVersion), owner_id=str(draft.pk))
-    record_event(action="local_review.draft_add", actor=by, obj=review.case,
-                 changes={"draft": [None, draft.pk], "label": [None, label]})
+        owner_type=ContentType.objects.get_for_model(DraftVersion), owner_id=str(draft.pk)
+    )
+    record_event(
+        action="local_review.draft_add",
+        actor=by,
+        obj=review.case,
+        changes={"draft": [None, draft.pk], "label": [None, label]},
+    )
     return draft
 
 
@@ -158,17 +235,25 @@ def lesson_add(*, case: Case, by: User, text: str, themes: Iterable = ()) -> Les
     _require_worker(by, case)
     lesson = create_record(Lesson(case=case, text=text), by=by)
     lesson.themes.set(themes)
-    record_event(action="case.lesson_add", actor=by, obj=case, changes={"lesson": [None, lesson.pk]})
+    record_event(
+        action="case.lesson_add", actor=by, obj=case, changes={"lesson": [None, lesson.pk]}
+    )
     return lesson
 
 
 @transaction.atomic
-def recommendation_add(*, case: Case, by: User, text: str, lesson: Lesson | None = None) -> Recommendation:
+def recommendation_add(
+    *, case: Case, by: User, text: str, lesson: Lesson | None = None
+) -> Recommendation:
     _require_worker(by, case)
     number = (case.recommendations.aggregate(n=Max("number"))["n"] or 0) + 1
     rec = create_record(Recommendation(case=case, number=number, text=text, lesson=lesson), by=by)
-    record_event(action="case.recommendation_add", actor=by, obj=case,
-                 changes={"recommendation": [None, number]})
+    record_event(
+        action="case.recommendation_add",
+        actor=by,
+        obj=case,
+        changes={"recommendation": [None, number]},
+    )
     return rec
 
 
@@ -179,29 +264,53 @@ def case_action_plan(case: Case, *, by: User) -> ActionPlan:
     case_type = ContentType.objects.get_for_model(Case)
     plan = ActionPlan.objects.filter(source_type=case_type, source_id=str(case.pk)).first()
     if plan is None:
-        plan = action_plan_create(by=by, title=f"Actions from {case.reference} ({case.pseudonym})",
-                                  source=ActionPlan.Source.REVIEW,
-                                  summary=f"Recommendations of the review of {case.pseudonym}.",
-                                  themes=case.themes.all())
+        plan = action_plan_create(
+            by=by,
+            title=f"Actions from {case.reference} ({case.pseudonym})",
+            source=ActionPlan.Source.REVIEW,
+            summary=f"Recommendations of the review of {case.pseudonym}.",
+            themes=case.themes.all(),
+        )
         ActionPlan.objects.filter(pk=plan.pk).update(source_type=case_type, source_id=str(case.pk))
         plan.refresh_from_db()
     return plan
 
 
 @transaction.atomic
-def recommendation_action_add(*, recommendation: Recommendation, by: User, description: str,
-                              expected_change: str, owner_agency: Agency, due_date: date,
-                              owner: User | None = None) -> Action:
+def recommendation_action_add(
+    *,
+    recommendation: Recommendation,
+    by: User,
+    description: str,
+    expected_change: str,
+    owner_agency: Agency,
+    due_date: date,
+    owner: User | None = None,
+) -> Action:
     """Turn a recommendation into an owned action in the shared action plans."""
     if not access.is_business_unit(by):
         raise TransitionRefused("Only the business unit can create actions.")
     case = recommendation.case
     plan = case_action_plan(case, by=by)
     action = action_create(
-        by=by, plan=plan, lesson=f"Recommendation {recommendation.number}: {recommendation.text}",
-        description=description, expected_change=expected_change, owner_agency=owner_agency,
-        owner=owner, due_date=due_date, themes=case.themes.all())
+        by=by,
+        plan=plan,
+        lesson=f"Recommendation {recommendation.number}: {recommendation.text}",
+        description=description,
+        expected_change=expected_change,
+        owner_agency=owner_agency,
+        owner=owner,
+        due_date=due_date,
+        themes=case.themes.all(),
+    )
     recommendation.actions.add(action)
-    record_event(action="case.recommendation_action", actor=by, obj=case,
-                 changes={"recommendation": [None, recommendation.number], "action": [None, action.reference]})
+    record_event(
+        action="case.recommendation_action",
+        actor=by,
+        obj=case,
+        changes={
+            "recommendation": [None, recommendation.number],
+            "action": [None, action.reference],
+        },
+    )
     return action

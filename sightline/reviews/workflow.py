@@ -43,14 +43,17 @@ def _all_partners_signed_rapid_review(rr) -> str | None:
 
 def _all_partners_signed_final(review) -> str | None:
     missing = partners_missing(review.case, PartnerSignOff.Stage.FINAL_REPORT)
-    return f"Quality assurance sign-off is still needed from {', '.join(missing)}" if missing else None
+    return (
+        f"Quality assurance sign-off is still needed from {', '.join(missing)}" if missing else None
+    )
 
 
 def _reviewer_appointed(review) -> str | None:
     from sightline.reviews.models import CaseMember
 
-    has = CaseMember.objects.filter(case=review.case, part=CaseMember.Part.REVIEWER,
-                                    archived_at__isnull=True).exists()
+    has = CaseMember.objects.filter(
+        case=review.case, part=CaseMember.Part.REVIEWER, archived_at__isnull=True
+    ).exists()
     return None if has else "Appoint an independent reviewer first"
 
 
@@ -59,7 +62,9 @@ def _has_draft(review) -> str | None:
 
 
 def _returns_submitted(rr) -> str | None:
-    waiting = [r.agency.name for r in rr.returns.select_related("agency") if r.status != "submitted"]
+    waiting = [
+        r.agency.name for r in rr.returns.select_related("agency") if r.status != "submitted"
+    ]
     return f"Returns are still awaited from {', '.join(waiting)}" if waiting else None
 
 
@@ -79,8 +84,9 @@ def actions_outstanding(case) -> list[str]:
 def _actions_done(review) -> str | None:
     outstanding = actions_outstanding(review.case)
     if outstanding:
-        return ("These actions must be complete or carried into another plan first: "
-                + ", ".join(outstanding))
+        return "These actions must be complete or carried into another plan first: " + ", ".join(
+            outstanding
+        )
     return None
 
 
@@ -102,17 +108,37 @@ NOTIFICATION_WORKFLOW = Workflow(
     },
     transitions=(
         Transition(
-            name="notify", label="Record notification", sources=(N.CONCERN_RAISED,),
-            target=N.NOTIFIED, allowed=_notifier, who="local authority notifier",
-            required=("abuse_or_neglect", "death_or_serious_harm", "looked_after_child",
-                      "decision_date", "sent_date", "panel_reference", "partners_informed_date",
-                      "partnership_copy_date"),
+            name="notify",
+            label="Record notification",
+            sources=(N.CONCERN_RAISED,),
+            target=N.NOTIFIED,
+            allowed=_notifier,
+            who="local authority notifier",
+            required=(
+                "abuse_or_neglect",
+                "death_or_serious_harm",
+                "looked_after_child",
+                "decision_date",
+                "sent_date",
+                "panel_reference",
+                "partners_informed_date",
+                "partnership_copy_date",
+            ),
         ),
         Transition(
-            name="not_notify", label="Record decision not to notify", sources=(N.CONCERN_RAISED,),
-            target=N.NOT_NOTIFIED, allowed=_notifier, who="local authority notifier",
-            required=("abuse_or_neglect", "death_or_serious_harm", "looked_after_child",
-                      "decision_date", "not_notified_reasons"),
+            name="not_notify",
+            label="Record decision not to notify",
+            sources=(N.CONCERN_RAISED,),
+            target=N.NOT_NOTIFIED,
+            allowed=_notifier,
+            who="local authority notifier",
+            required=(
+                "abuse_or_neglect",
+                "death_or_serious_harm",
+                "looked_after_child",
+                "decision_date",
+                "not_notified_reasons",
+            ),
             button_style="secondary",
         ),
     ),
@@ -141,42 +167,70 @@ RAPID_REVIEW_WORKFLOW = Workflow(
     },
     transitions=(
         Transition(
-            name="request_returns", label="Request agency returns", sources=(R.OPEN,),
-            target=R.RETURNS_REQUESTED, allowed=_bu, who="business unit",
+            name="request_returns",
+            label="Request agency returns",
+            sources=(R.OPEN,),
+            target=R.RETURNS_REQUESTED,
+            allowed=_bu,
+            who="business unit",
             required=("returns_due_date",),
         ),
         Transition(
-            name="record_meeting", label="Record the review meeting",
-            sources=(R.RETURNS_REQUESTED,), target=R.MEETING_HELD, allowed=_bu,
+            name="record_meeting",
+            label="Record the review meeting",
+            sources=(R.RETURNS_REQUESTED,),
+            target=R.MEETING_HELD,
+            allowed=_bu,
             who="business unit",
             required=("meeting_date", "attendees", "facts", "immediate_actions", "family_context"),
-            conditions=(_returns_submitted,), condition_text="every agency return submitted",
+            conditions=(_returns_submitted,),
+            condition_text="every agency return submitted",
         ),
         Transition(
-            name="recommend", label="Record the recommendation", sources=(R.MEETING_HELD,),
-            target=R.RECOMMENDATION_MADE, allowed=_bu, who="business unit",
+            name="recommend",
+            label="Record the recommendation",
+            sources=(R.MEETING_HELD,),
+            target=R.RECOMMENDATION_MADE,
+            allowed=_bu,
+            who="business unit",
             required=("recommendation", "recommendation_reasons"),
         ),
         Transition(
-            name="complete_sign_off", label="Confirm partner sign-off",
-            sources=(R.RECOMMENDATION_MADE,), target=R.SIGNED_OFF, allowed=_bu,
-            who="business unit", conditions=(_all_partners_signed_rapid_review,),
+            name="complete_sign_off",
+            label="Confirm partner sign-off",
+            sources=(R.RECOMMENDATION_MADE,),
+            target=R.SIGNED_OFF,
+            allowed=_bu,
+            who="business unit",
+            conditions=(_all_partners_signed_rapid_review,),
             condition_text="all three safeguarding partners signed off",
         ),
         Transition(
-            name="send_to_panel", label="Record sending to the Panel", sources=(R.SIGNED_OFF,),
-            target=R.SENT_TO_PANEL, allowed=_bu, who="business unit",
+            name="send_to_panel",
+            label="Record sending to the Panel",
+            sources=(R.SIGNED_OFF,),
+            target=R.SENT_TO_PANEL,
+            allowed=_bu,
+            who="business unit",
             required=("sent_to_panel_date",),
         ),
         Transition(
-            name="record_panel_response", label="Record the Panel's response",
-            sources=(R.SENT_TO_PANEL,), target=R.PANEL_RESPONDED, allowed=_bu,
-            who="business unit", required=("panel_response_date", "panel_response"),
+            name="record_panel_response",
+            label="Record the Panel's response",
+            sources=(R.SENT_TO_PANEL,),
+            target=R.PANEL_RESPONDED,
+            allowed=_bu,
+            who="business unit",
+            required=("panel_response_date", "panel_response"),
         ),
         Transition(
-            name="decide", label="Record the decision",
-            sources=(R.SENT_TO_PANEL, R.PANEL_RESPONDED), target=R.DECIDED, allowed=_bu,
-            who="business unit", required=("decision", "decision_date", "decision_reasons"),
+            name="decide",
+            label="Record the decision",
+            sources=(R.SENT_TO_PANEL, R.PANEL_RESPONDED),
+            target=R.DECIDED,
+            allowed=_bu,
+            who="business unit",
+            required=("decision", "decision_date", "decision_reasons"),
         ),
     ),
 )
@@ -193,48 +247,87 @@ LOCAL_REVIEW_WORKFLOW = Workflow(
     },
     transitions=(
         Transition(
-            name="confirm_reviewer", label="Confirm reviewer appointment",
-            sources=(L.COMMISSIONED,), target=L.REVIEWER_APPOINTED, allowed=_bu,
-            who="business unit", conditions=(_reviewer_appointed,),
+            name="confirm_reviewer",
+            label="Confirm reviewer appointment",
+            sources=(L.COMMISSIONED,),
+            target=L.REVIEWER_APPOINTED,
+            allowed=_bu,
+            who="business unit",
+            conditions=(_reviewer_appointed,),
             condition_text="an independent reviewer named on the case",
         ),
         Transition(
-            name="agree_tor", label="Agree terms of reference", sources=(L.REVIEWER_APPOINTED,),
-            target=L.TOR_AGREED, allowed=_bu, who="business unit",
+            name="agree_tor",
+            label="Agree terms of reference",
+            sources=(L.REVIEWER_APPOINTED,),
+            target=L.TOR_AGREED,
+            allowed=_bu,
+            who="business unit",
             required=("terms_of_reference", "methodology"),
         ),
         Transition(
-            name="start_evidence", label="Start evidence gathering", sources=(L.TOR_AGREED,),
-            target=L.EVIDENCE, allowed=_bu_or_reviewer, who="business unit or reviewer",
+            name="start_evidence",
+            label="Start evidence gathering",
+            sources=(L.TOR_AGREED,),
+            target=L.EVIDENCE,
+            allowed=_bu_or_reviewer,
+            who="business unit or reviewer",
         ),
         Transition(
-            name="submit_draft", label="Submit draft report", sources=(L.EVIDENCE,),
-            target=L.DRAFT, allowed=_bu_or_reviewer, who="business unit or reviewer",
-            conditions=(_has_draft,), condition_text="a draft uploaded",
+            name="submit_draft",
+            label="Submit draft report",
+            sources=(L.EVIDENCE,),
+            target=L.DRAFT,
+            allowed=_bu_or_reviewer,
+            who="business unit or reviewer",
+            conditions=(_has_draft,),
+            condition_text="a draft uploaded",
         ),
         Transition(
-            name="start_qa", label="Send to partners for quality assurance", sources=(L.DRAFT,),
-            target=L.PARTNER_QA, allowed=_bu, who="business unit",
-        ),
-        Transition(
-            name="return_to_draft", label="Return to the reviewer", sources=(L.PARTNER_QA,),
-            target=L.DRAFT, allowed=_bu, who="business unit", note_required=True,
-            button_style="warning",
-        ),
-        Transition(
-            name="agree_final", label="Agree the final report", sources=(L.PARTNER_QA,),
-            target=L.FINAL_AGREED, allowed=_bu, who="business unit",
-            required=("final_agreed_date",), conditions=(_all_partners_signed_final,),
-            condition_text="all three partners' quality assurance sign-off",
-        ),
-        Transition(
-            name="ready_for_publication", label="Mark ready for publication",
-            sources=(L.FINAL_AGREED,), target=L.READY_FOR_PUBLICATION, allowed=_bu,
+            name="start_qa",
+            label="Send to partners for quality assurance",
+            sources=(L.DRAFT,),
+            target=L.PARTNER_QA,
+            allowed=_bu,
             who="business unit",
         ),
         Transition(
-            name="close", label="Close the review", sources=(L.READY_FOR_PUBLICATION,),
-            target=L.CLOSED, allowed=_bu, who="business unit", conditions=(_actions_done,),
+            name="return_to_draft",
+            label="Return to the reviewer",
+            sources=(L.PARTNER_QA,),
+            target=L.DRAFT,
+            allowed=_bu,
+            who="business unit",
+            note_required=True,
+            button_style="warning",
+        ),
+        Transition(
+            name="agree_final",
+            label="Agree the final report",
+            sources=(L.PARTNER_QA,),
+            target=L.FINAL_AGREED,
+            allowed=_bu,
+            who="business unit",
+            required=("final_agreed_date",),
+            conditions=(_all_partners_signed_final,),
+            condition_text="all three partners' quality assurance sign-off",
+        ),
+        Transition(
+            name="ready_for_publication",
+            label="Mark ready for publication",
+            sources=(L.FINAL_AGREED,),
+            target=L.READY_FOR_PUBLICATION,
+            allowed=_bu,
+            who="business unit",
+        ),
+        Transition(
+            name="close",
+            label="Close the review",
+            sources=(L.READY_FOR_PUBLICATION,),
+            target=L.CLOSED,
+            allowed=_bu,
+            who="business unit",
+            conditions=(_actions_done,),
             condition_text="every action complete or carried into another plan",
         ),
     ),

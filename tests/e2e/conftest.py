@@ -113,12 +113,13 @@ class Journey:
         self.page = page
         self.problems = problems or getattr(page, "_sightline_problems", BrowserProblems())
 
-    def check(self):
+    def check(self, *, a11y=True):
         """Check the current page: no dialogs or script errors, no accessibility violations."""
         __tracebackhide__ = True
         self.page.wait_for_load_state()
         self.problems.raise_if_any(self.page.url)
-        check_a11y(self.page)
+        if a11y:
+            check_a11y(self.page)
 
     def visit(self, path, *, status=200, a11y=True):
         """Go to `path` (relative to the live server) and expect `status`."""
@@ -126,8 +127,7 @@ class Journey:
         response = self.page.goto(path)
         assert response is not None, f"No response for {path}"
         assert response.status == status, f"{path}: expected HTTP {status}, got {response.status}"
-        if a11y:
-            self.check()
+        self.check(a11y=a11y)
         return response
 
     def click_link(self, text, *, exact=True):

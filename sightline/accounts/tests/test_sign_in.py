@@ -84,9 +84,7 @@ def client():
 # --- Password and code ---------------------------------------------------------------------
 
 
-def test_password_then_authenticator_code_signs_in_and_lands_on_the_home_page(
-    client, practitioner
-):
+def test_password_then_authenticator_code_signs_in_and_lands_on_the_home_page(client, practitioner):
     device = authenticator(practitioner)
 
     response = enter_password(client, practitioner.email)
@@ -148,6 +146,17 @@ def test_a_recovery_code_signs_in_once_only(client, practitioner):
     assert client.get(HOME).status_code == 302
 
 
+def test_mistyped_authenticator_codes_do_not_hold_back_the_recovery_codes(client, practitioner):
+    device = authenticator(practitioner)
+    recovery = StaticDevice.objects.create(user=practitioner, name="Recovery", confirmed=True)
+    recovery.token_set.create(token="wxyz2345")
+    enter_password(client, practitioner.email)
+    for _ in range(4):
+        enter_code(client, wrong_code(device))
+
+    assert enter_code(client, "wxyz2345")["Location"] == HOME
+
+
 # --- Enrolment -----------------------------------------------------------------------------
 
 
@@ -169,7 +178,9 @@ def test_a_case_material_user_without_an_authenticator_enrols_gets_ten_codes_onc
     assert device.confirmed
 
     shown = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.get(RECOVERY).content.decode())
-    stored = set(StaticToken.objects.filter(device__user=practitioner).values_list("token", flat=True))
+    stored = set(
+        StaticToken.objects.filter(device__user=practitioner).values_list("token", flat=True)
+    )
     assert len(shown) == 10
     assert set(shown) == stored
     again = client.get(RECOVERY)
@@ -192,23 +203,23 @@ def test_enrolment_with_a_wrong_code_is_refused_and_does_not_sign_in(client, pra
     assert client.get(HOME).status_code == 302
 
 
-@pytest.mark.parametrize("role", sorted(r.value for r in Role if r != Role.SYSTEM_ADMIN))
-def test_every_case_material_role_without_an_authenticator_is_sent_to_enrolment(
+@pytest.mark.parametrize("role", [*sorted(r.value for r in Role), None])
+def test_every_user_without_an_authenticator_is_sent_to_enrolment_whatever_their_role(
     client, make_user, role
 ):
     user = make_user(role)
+
     assert enter_password(client, user.email)["Location"] == SET_UP
     assert client.get(HOME).status_code == 302
 
 
-def test_a_system_administrator_without_case_material_signs_in_with_the_password_alone(
-    client, make_user
-):
+def test_a_system_administrator_with_an_authenticator_is_asked_for_a_code(client, make_user):
     admin = make_user(Role.SYSTEM_ADMIN)
+    device = authenticator(admin)
 
-    response = enter_password(client, admin.email)
-
-    assert response["Location"] == HOME
+    assert enter_password(client, admin.email)["Location"] == SIGN_IN_CODE
+    assert client.get(HOME).status_code == 302
+    assert enter_code(client, current_code(device))["Location"] == HOME
     assert client.get(HOME).status_code == 200
 
 
@@ -265,17 +276,22 @@ def test_a_lockout_for_an_unknown_email_looks_the_same_as_for_a_known_one(make_u
     assert normalised(locked_known, known.email) == normalised(locked_unknown, unknown)
 
 
-def test_one_address_is_throttled_after_failures_across_many_emails(client, make_user, settings):
+def test_one_address_is_throttled_after_failures_across_many_emails_whatever_it_forwards(
+    client, make_user, settings
+):
     settings.SIGHTLINE_IP_THROTTLE_FAILURES = 3
-    user = make_user(Role.SYSTEM_ADMIN)
+    user = make_user(Role.PRACTITIONER)
+    authenticator(user)
     for n in range(3):
-        enter_password(client, f"guess{n}@example.org", "a wrong guess")
+        enter_password(
+            client, f"guess{n}@example.org", "a wrong guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        )
 
-    throttled = enter_password(client, user.email)
+    throttled = enter_password(client, user.email, HTTP_X_FORWARDED_FOR="203.0.113.200")
     elsewhere = enter_password(Client(), user.email, REMOTE_ADDR="192.0.2.44")
 
     assert LOCKED_TEXT in throttled.content.decode()
-    assert elsewhere["Location"] == HOME
+    assert elsewhere["Location"] == SIGN_IN_CODE
 
 
 def test_five_wrong_authenticator_codes_lock_the_account(client, practitioner):
@@ -365,9 +381,11 @@ def test_a_session_just_inside_the_idle_limit_is_kept(signed_in_client, practiti
     assert client.get(HOME).status_code == 200
 
 
-def test_a_case_material_session_without_a_verified_second_factor_is_signed_out(practitioner):
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.SYSTEM_ADMIN])
+def test_a_session_without_a_verified_second_factor_is_signed_out(make_user, role):
+    user = make_user(role)
     client = Client()
-    client.force_login(practitioner)
+    client.force_login(user)
     key = session_key(client)
 
     response = client.get(HOME)
@@ -392,14 +410,14 @@ def test_next_sends_the_person_on_to_a_path_on_this_site(client, practitioner):
     "target",
     ["https://evil.example/app/", "//evil.example/app/", "/\\evil.example", "javascript:alert(1)"],
 )
-def test_next_pointing_off_the_site_is_ignored(make_user, target):
-    admin = make_user(Role.SYSTEM_ADMIN)
-    client = Client()
-
-    response = client.post(
+def test_next_pointing_off_the_site_is_ignored(client, practitioner, target):
+    device = authenticator(practitioner)
+    client.post(
         f"{SIGN_IN}?next={target}",
-        {"email": admin.email, "password": TEST_PASSWORD, "next": target},
+        {"email": practitioner.email, "password": TEST_PASSWORD, "next": target},
     )
+
+    response = enter_code(client, current_code(device))
 
     assert response.status_code == 302
     assert response["Location"] == HOME

@@ -93,9 +93,7 @@ def lead(make_user, home):
 
 @pytest.fixture
 def owner(make_user, home):
-    return make_user(
-        Role.PRACTITIONER, agency=home, full_name="Olu Owner", email="olu@example.org"
-    )
+    return make_user(Role.PRACTITIONER, agency=home, full_name="Olu Owner", email="olu@example.org")
 
 
 @pytest.fixture
@@ -156,7 +154,8 @@ def test_plan_create_saves_the_plan_with_the_next_reference_and_an_event(bu):
     assert first.source == ActionPlan.Source.REVIEW
     assert first.summary == "From the local review"
     assert set(first.themes.all()) == set(themes)
-    assert first.created_by == bu and first.updated_by == bu
+    assert first.created_by == bu
+    assert first.updated_by == bu
     assert first.version == 1
 
     event = events("action_plan.create", first).get()
@@ -223,7 +222,8 @@ def test_action_create_saves_the_action_and_records_an_event(bu, plan, home, own
     action.refresh_from_db()
     assert action.plan == plan
     assert action.status == ActionStatus.NOT_STARTED
-    assert action.owner_agency == home and action.owner == owner
+    assert action.owner_agency == home
+    assert action.owner == owner
     assert action.due_date == due
     assert action.created_by == bu
     assert set(action.themes.all()) == set(themes)
@@ -268,7 +268,8 @@ def test_action_update_saves_changes_and_records_before_and_after(bu, make_actio
     action.refresh_from_db()
     assert action.due_date == new_due
     assert action.description == "Train all staff"
-    assert action.version == 2 and action.updated_by == bu
+    assert action.version == 2
+    assert action.updated_by == bu
     event = events("action.update", action).get()
     assert event.changes == {
         "description": ["Train staff", "Train all staff"],
@@ -276,7 +277,9 @@ def test_action_update_saves_changes_and_records_before_and_after(bu, make_actio
     }
 
 
-def test_action_update_tells_a_new_owner(django_capture_on_commit_callbacks, bu, make_action, owner):
+def test_action_update_tells_a_new_owner(
+    django_capture_on_commit_callbacks, bu, make_action, owner
+):
     action = make_action()
     with django_capture_on_commit_callbacks(execute=True):
         services.action_update(action=action, by=bu, expected_version=1, owner=owner)
@@ -445,7 +448,8 @@ def test_sign_off_records_who_and_when_and_tells_the_agency(
     assert action.signed_off_at is not None
     assert events("action.sign_off", action).get().changes["status"] == ["complete", "signed_off"]
     subject = f"Action {action.reference}: sign off"
-    assert subjects_for(lead) == [subject] and subjects_for(owner) == [subject]
+    assert subjects_for(lead) == [subject]
+    assert subjects_for(owner) == [subject]
     assert sorted(m.to[0] for m in mail.outbox) == ["lee@example.org", "olu@example.org"]
 
 
@@ -511,8 +515,9 @@ def test_reminders_go_to_owners_and_leads_before_the_due_date_and_when_overdue(
     assert sent == 4
     assert sorted(subjects_for(lead)) == sorted([soon_subject, late_subject])
     assert subjects_for(owner) == [soon_subject]
-    assert subjects_for(away_lead) == [f"Action {elsewhere.reference} is due on "
-                                       f"{elsewhere.due_date:%d %B %Y}"]
+    assert subjects_for(away_lead) == [
+        f"Action {elsewhere.reference} is due on {elsewhere.due_date:%d %B %Y}"
+    ]
     assert not Notification.objects.filter(subject__contains=far.reference).exists()
     assert not Notification.objects.filter(subject__contains=done.reference).exists()
     assert len(mail.outbox) == 4

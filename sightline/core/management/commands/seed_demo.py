@@ -18,8 +18,12 @@ class Command(BaseCommand):
     help = "Load the demo partnership (first run only) and print the demo sign-ins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=0,
-                            help="Add N × 1,000 actions with updates, for benchmarks")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            help="Add N × 1,000 actions with updates, for benchmarks",
+        )
         parser.add_argument("--quiet", action="store_true")
 
     def handle(self, *args, scale=0, quiet=False, **options):
@@ -35,7 +39,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo data loaded." if created else "Demo data already present.")
         self.stdout.write("")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
-        for email, name, role, agency in demo_users():
+        for email, _name, role, agency in demo_users():
             self.stdout.write(f"  {email:<36} {role:<26} {agency}")
         if not settings.SIGHTLINE_MFA_REQUIRED:
             self.stdout.write("Two-factor authentication is relaxed for this local demo.")

@@ -1,0 +1,873 @@
+"""Forms for the case pages: the concern, the restricted record, the notification decision and
+the rapid review. Forms validate input only; every write goes through reviews.services."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from sightline.accounts.models import Agency, Role, User
+from sightline.core.clocks import today
+from sightline.core.forms import BaseForm, GovukDateField
+from sightline.core.models import Theme
+from sightline.reviews.models import (
+    AgeBand,
+    Case,
+    CaseMember,
+    CaseStage,
+    RapidReview,
+)
+
+YES_NO = [("True", "Yes"), ("False", "No")]
+NHS_NUMBER_LENGTH = 10
+# A UK postcode: outward code, optional space, inward code (GIR 0AA included).
+POSTCODE_RE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+
+# Regulation 11 of SI 2018/789: the criteria the safeguarding partners take into account.
+REG11_CRITERIA = {
+    "criterion_improvements": (
+        "(a) highlights or may highlight improvements needed to safeguard and promote the "
+        "welfare of children, including where those improvements have been previously identified"
+    ),
+    "criterion_recurrent_themes": (
+        "(b) highlights or may highlight recurrent themes in the safeguarding and promotion of "
+        "the welfare of children"
+    ),
+    "criterion_agencies_working_together": (
+        "(c) highlights or may highlight concerns regarding two or more agencies working "
+        "together effectively to safeguard and promote the welfare of children"
+    ),
+    "criterion_panel_suggested": (
+        "(d) is one which the Child Safeguarding Practice Review Panel have considered and "
+        "concluded a local review may be more appropriate"
+    ),
+}
+
+NOTIFICATION_CRITERIA = {
+    "abuse_or_neglect": "Is abuse or neglect of the child known or suspected?",
+    "death_or_serious_harm": "Has the child died or been seriously harmed?",
+    "looked_after_child": "Was the child looked after by the local authority?",
+}
+
+
+def _to_bool(value) -> bool | None:
+    if value in (True, "True", "true", "yes"):
+        return True
+    if value in (False, "False", "false", "no"):
+        return False
+    return None
+
+
+def yes_no_field(label: str, *, required: bool = True, message: str = "", hint: str = ""):
+    """Yes/No radios that give True or False (None when left blank and optional)."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=_to_bool,
+        empty_value=None,
+        required=required,
+        widget=forms.RadioSelect,
+        help_text=hint,
+        error_messages={"required": message or f"Select whether {label.lower().rstrip('?')}"},
+    )
+
+
+def _textarea(rows: int = 4):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _version_field():
+    return forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def active_agencies():
+    return Agency.objects.filter(active=True, archived_at__isnull=True)
+
+
+def partner_agencies():
+    return active_agencies().filter(kind=Agency.Kind.SAFEGUARDING_PARTNER)
+
+
+def _themes():
+    return Theme.objects.filter(active=True, archived_at__isnull=True)
+
+
+def business_unit_people():
+    return User.objects.filter(
+        is_active=True, memberships__role=Role.BUSINESS_UNIT, memberships__active=True
+    ).distinct()
+
+
+# --- Field validation ---------------------------------------------------------------------------
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """The NHS number modulus 11 check: weights 10 to 2 on the first nine digits."""
+    if not re.fullmatch(r"\d{10}", digits):
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - (total % 11)
+    if check == 11:
+        check = 0
+    if check == 10:
+        return False
+    return check == int(digits[9])
+
+
+def clean_nhs_number(value: str) -> str:
+    digits = re.sub(r"[\s-]", "", value or "")
+    if not digits:
+        return ""
+    if not digits.isdigit() or len(digits) != NHS_NUMBER_LENGTH:
+        raise forms.ValidationError("NHS number must be 10 digits, like 943 476 5919")
+    if not nhs_number_is_valid(digits):
+        raise forms.ValidationError("Enter a real NHS number. Check it with the child's records")
+    return digits
+
+
+def clean_postcode(value: str) -> str:
+    text = re.sub(r"\s+", " ", (value or "").strip().upper())
+    if not text:
+        return ""
+    if not POSTCODE_RE.match(text):
+        raise forms.ValidationError("Enter a real postcode, like AA1 1AA")
+    compact = text.replace(" ", "")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def not_in_future(form: forms.Form, name: str, message: str) -> None:
+    value = form.cleaned_data.get(name)
+    if value and value > today():
+        form.add_error(name, message)
+
+
+class RestrictedFieldsMixin:
+    """Cleaning for the restricted record's fields, shared by the concern and the record."""
+
+    def clean_nhs_number(self):
+        return clean_nhs_number(self.cleaned_data.get("nhs_number", ""))
+
+    def clean_postcode(self):
+        return clean_postcode(self.cleaned_data.get("postcode", ""))
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data.get("date_of_birth")
+        if value and value > today():
+            raise forms.ValidationError("Date of birth must be today or in the past")
+        return value
+
+
+# --- The concern and the case ------------------------------------------------------------------
+
+
+class CaseDetailsForm(BaseForm):
+    """The case's pseudonymised details, shared by raising a concern and editing a case."""
+
+    pseudonym = forms.CharField(
+        label="Pseudonym",
+        max_length=60,
+        help_text="For example, Child A or Baby F. Do not use the child's real name",
+        error_messages={"required": "Enter a pseudonym for the child"},
+    )
+    age_band = forms.ChoiceField(
+        label="Age of the child",
+        choices=AgeBand.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the age of the child"},
+    )
+    harm = forms.ChoiceField(
+        label="What happened to the child",
+        choices=Case.Harm.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the child died or was seriously harmed"},
+    )
+    looked_after = yes_no_field(
+        "Was the child looked after by a local authority?",
+        message="Select whether the child was looked after by a local authority",
+    )
+    incident_date = GovukDateField(label="Date of the incident")
+    aware_date = GovukDateField(
+        label="Date of awareness",
+        help_text="When the local authority became aware of the incident. For example, 27 3 2026",
+    )
+    summary = forms.CharField(
+        label="What happened",
+        widget=_textarea(6),
+        help_text="Describe what happened and what is known so far. Do not use names",
+        error_messages={"required": "Enter what happened"},
+    )
+    lead_agency = forms.ModelChoiceField(
+        label="Lead local authority",
+        queryset=Agency.objects.none(),
+        widget=forms.RadioSelect,
+        help_text="The local authority where the incident happened notifies and leads",
+        error_messages={"required": "Select the lead local authority"},
+    )
+    involved_agencies = forms.ModelMultipleChoiceField(
+        label="Agencies involved with the child or family",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply",
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes",
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_agency"].queryset = partner_agencies()
+        self.fields["involved_agencies"].queryset = active_agencies()
+        self.fields["themes"].queryset = _themes()
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(self, "incident_date", "Date of the incident must be today or in the past")
+        not_in_future(self, "aware_date", "Date of awareness must be today or in the past")
+        incident, aware = data.get("incident_date"), data.get("aware_date")
+        if incident and aware and aware < incident and "aware_date" not in self.errors:
+            self.add_error(
+                "aware_date",
+                "Date of awareness must be the same as or after the date of the incident",
+            )
+        return data
+
+
+class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
+    """Any agency user raises a concern about a possible serious incident."""
+
+    raised_by_agency = forms.ModelChoiceField(
+        label="Which agency are you raising this for?",
+        queryset=Agency.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which agency you are raising this for"},
+    )
+    child_name = forms.CharField(label="Child's full name", max_length=200, required=False)
+    date_of_birth = GovukDateField(label="Date of birth", required=False)
+    address = forms.CharField(label="Address", required=False, widget=_textarea(3))
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    nhs_number = forms.CharField(
+        label="NHS number",
+        max_length=14,
+        required=False,
+        help_text="10 digits, for example 943 476 5919",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    school = forms.CharField(label="School or nursery", max_length=200, required=False)
+
+    RESTRICTED = ("child_name", "date_of_birth", "address", "postcode", "nhs_number", "school")
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["raised_by_agency"]
+        field.queryset = agencies if agencies is not None else Agency.objects.none()
+        choices = list(field.queryset)
+        self._only_agency = choices[0] if len(choices) == 1 else None
+        if self._only_agency is not None:
+            field.widget = forms.HiddenInput()
+            field.initial = self._only_agency.pk
+            field.required = False
+
+    def clean_raised_by_agency(self):
+        return self.cleaned_data.get("raised_by_agency") or self._only_agency
+
+    @property
+    def raising_agency_hidden(self) -> bool:
+        return isinstance(self.fields["raised_by_agency"].widget, forms.HiddenInput)
+
+    def restricted_details(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in self.RESTRICTED if data.get(name) not in (None, "")}
+
+
+class CaseEditForm(CaseDetailsForm):
+    version = _version_field()
+    case_officer = forms.ModelChoiceField(
+        label="Case officer",
+        queryset=User.objects.none(),
+        required=False,
+        help_text="The business unit officer who runs the case",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_officer"].queryset = business_unit_people()
+        self.fields["case_officer"].empty_label = "Not assigned"
+
+
+class SubjectForm(RestrictedFieldsMixin, BaseForm):
+    """The restricted record. `reason` carries the reason given to open it."""
+
+    version = _version_field()
+    reason = forms.CharField(widget=forms.HiddenInput)
+    child_name = forms.CharField(label="Child's full name", max_length=200, required=False)
+    other_names = forms.CharField(
+        label="Other names",
+        max_length=300,
+        required=False,
+        help_text="Previous names or names the child is known by",
+    )
+    date_of_birth = GovukDateField(label="Date of birth", required=False)
+    address = forms.CharField(label="Address", required=False, widget=_textarea(3))
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    nhs_number = forms.CharField(
+        label="NHS number",
+        max_length=14,
+        required=False,
+        help_text="10 digits, for example 943 476 5919",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    school = forms.CharField(label="School or nursery", max_length=200, required=False)
+    family_members = forms.CharField(
+        label="Family members",
+        required=False,
+        widget=_textarea(4),
+        help_text="One person on each line: name, relationship, date of birth",
+    )
+    ethnicity = forms.CharField(label="Ethnicity", max_length=120, required=False)
+    protected_characteristics = forms.CharField(
+        label="Protected characteristics and inequalities",
+        required=False,
+        widget=_textarea(3),
+    )
+    residence_local_authority = forms.CharField(
+        label="Local authority where the child lived",
+        max_length=120,
+        required=False,
+    )
+
+    FIELDS = (
+        "child_name",
+        "other_names",
+        "date_of_birth",
+        "address",
+        "postcode",
+        "nhs_number",
+        "school",
+        "family_members",
+        "ethnicity",
+        "protected_characteristics",
+        "residence_local_authority",
+    )
+
+    def subject_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class IdentityReasonForm(BaseForm):
+    reason = forms.CharField(
+        label="Why do you need to see the child's and family's details?",
+        max_length=1000,
+        widget=_textarea(3),
+        help_text="For example, to check agency records before the rapid review meeting",
+        error_messages={"required": "Enter why you need to see the child's and family's details"},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(
+                "Enter why you need to see the child's and family's details"
+            )
+        return reason
+
+
+# --- Notification decision ---------------------------------------------------------------------
+
+
+class NotificationForm(BaseForm):
+    """The notifier's decision. Fields are optional here: the workflow lists what is missing
+    for the chosen decision, so the page shows every gap at once."""
+
+    DECISIONS = [
+        ("notify", "Notify the national Panel"),
+        ("not_notify", "Do not notify"),
+    ]
+
+    version = _version_field()
+    abuse_or_neglect = yes_no_field(NOTIFICATION_CRITERIA["abuse_or_neglect"], required=False)
+    death_or_serious_harm = yes_no_field(
+        NOTIFICATION_CRITERIA["death_or_serious_harm"],
+        required=False,
+        hint="Serious harm includes serious or long-term impairment of health or development, "
+        "even if the child recovers",
+    )
+    looked_after_child = yes_no_field(
+        NOTIFICATION_CRITERIA["looked_after_child"],
+        required=False,
+        hint="If a looked-after child has died, notify the Secretary of State and Ofsted "
+        "whether or not abuse or neglect is suspected",
+    )
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to notify the national Panel"},
+    )
+    decision_date = GovukDateField(label="Decision date", required=False)
+    sent_date = GovukDateField(
+        label="Date the notification was sent",
+        required=False,
+        help_text="To the Panel, Ofsted and the Department for Education. For example, 27 3 2026",
+    )
+    panel_reference = forms.CharField(label="Panel reference", max_length=60, required=False)
+    partners_informed_date = GovukDateField(
+        label="Date the safeguarding partners were informed",
+        required=False,
+    )
+    partnership_copy_date = GovukDateField(
+        label="Date the copy went to the partnership office",
+        required=False,
+        help_text="The partnership office should get a copy on the day it is sent",
+    )
+    not_notified_reasons = forms.CharField(
+        label="Reasons for not notifying",
+        required=False,
+        widget=_textarea(4),
+    )
+    referred_to_line_of_sight = forms.BooleanField(
+        label="Refer the case to Line of Sight learning",
+        required=False,
+    )
+
+    NOTIFY_FIELDS = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "sent_date",
+        "panel_reference",
+        "partners_informed_date",
+        "partnership_copy_date",
+    )
+    NOT_NOTIFY_FIELDS = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "not_notified_reasons",
+        "referred_to_line_of_sight",
+    )
+    # Needed for one decision or the other: not marked "(optional)", but checked by the
+    # workflow for the decision chosen rather than here.
+    CONDITIONAL = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "sent_date",
+        "panel_reference",
+        "partners_informed_date",
+        "partnership_copy_date",
+        "not_notified_reasons",
+    )
+    # Clearer words for the workflow's "Enter the …" messages on these fields.
+    REFUSAL_MESSAGES = {
+        "abuse_or_neglect": "Select whether abuse or neglect is known or suspected",
+        "death_or_serious_harm": "Select whether the child died or was seriously harmed",
+        "looked_after_child": "Select whether the child was looked after",
+        "panel_reference": "Enter the Panel reference",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._mark_conditional(True)
+
+    def _mark_conditional(self, required: bool) -> None:
+        for name in self.CONDITIONAL:
+            self.fields[name].required = required
+
+    def full_clean(self):
+        self._mark_conditional(False)
+        try:
+            super().full_clean()
+        finally:
+            self._mark_conditional(True)
+
+    def clean(self):
+        data = super().clean()
+        for name in (
+            "decision_date",
+            "sent_date",
+            "partners_informed_date",
+            "partnership_copy_date",
+        ):
+            label = self.fields[name].label
+            not_in_future(self, name, f"{label} must be today or in the past")
+        decided, sent = data.get("decision_date"), data.get("sent_date")
+        if decided and sent and sent < decided and "sent_date" not in self.errors:
+            self.add_error(
+                "sent_date", "Date the notification was sent must be on or after the decision date"
+            )
+        return data
+
+    def decision_fields(self) -> dict:
+        data = self.cleaned_data
+        names = self.NOTIFY_FIELDS if data["decision"] == "notify" else self.NOT_NOTIFY_FIELDS
+        return {name: data.get(name) for name in names}
+
+
+# --- Rapid review ------------------------------------------------------------------------------
+
+
+class RequestReturnsForm(BaseForm):
+    version = _version_field()
+    agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies should complete a return?",
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each agency is asked for its involvement, key practice episodes, immediate "
+        "safety actions taken and early learning",
+        error_messages={"required": "Select at least one agency"},
+    )
+    due_date = GovukDateField(label="Date returns are due")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = active_agencies()
+
+    def clean(self):
+        data = super().clean()
+        due = data.get("due_date")
+        if due and due < today():
+            self.add_error("due_date", "Date returns are due must be today or in the future")
+        return data
+
+
+class AgencyReturnForm(BaseForm):
+    version = _version_field()
+    involvement = forms.CharField(
+        label="Your agency's involvement with the child and family",
+        required=False,
+        widget=_textarea(6),
+        help_text="When and how your agency was involved, in date order",
+    )
+    key_practice_episodes = forms.CharField(
+        label="Key practice episodes",
+        required=False,
+        widget=_textarea(6),
+        help_text="The moments where practice made, or could have made, a difference",
+    )
+    immediate_safety_actions = forms.CharField(
+        label="Immediate safety actions taken",
+        required=False,
+        widget=_textarea(4),
+        help_text="What your agency has done to keep this child, siblings or other children safe",
+    )
+    early_learning = forms.CharField(
+        label="Early learning",
+        required=False,
+        widget=_textarea(4),
+        help_text="What your agency has learned so far and shared with staff",
+    )
+
+    FIELDS = ("involvement", "key_practice_episodes", "immediate_safety_actions", "early_learning")
+
+    def return_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in self.FIELDS}
+
+
+class MeetingSectionForm(BaseForm):
+    title = "Review meeting"
+    version = _version_field()
+    meeting_date = GovukDateField(label="Meeting date", required=False)
+    attendees = forms.CharField(
+        label="Attendees",
+        required=False,
+        widget=_textarea(4),
+        help_text="One on each line: role and agency. Do not include family members' names",
+    )
+    facts = forms.CharField(
+        label="Facts of the case",
+        required=False,
+        widget=_textarea(8),
+        help_text="Agency involvement and the key practice episodes, as agreed at the meeting",
+    )
+    immediate_actions = forms.CharField(
+        label="Immediate safety actions",
+        required=False,
+        widget=_textarea(4),
+    )
+    learning_shared = forms.CharField(
+        label="Learning already shared",
+        required=False,
+        widget=_textarea(4),
+    )
+    improvements = forms.CharField(
+        label="Potential improvements",
+        required=False,
+        widget=_textarea(4),
+    )
+    family_context = forms.CharField(
+        label="Family context",
+        required=False,
+        widget=_textarea(5),
+        help_text="Including race, culture, racism and other inequalities, and how they were "
+        "considered",
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(self, "meeting_date", "Meeting date must be today or in the past")
+        return data
+
+
+class RecommendationSectionForm(BaseForm):
+    title = "Recommendation"
+    version = _version_field()
+    recommendation = forms.ChoiceField(
+        label="What does the rapid review recommend?",
+        choices=RapidReview.Recommendation.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    criterion_improvements = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_improvements"], required=False
+    )
+    criterion_recurrent_themes = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_recurrent_themes"], required=False
+    )
+    criterion_agencies_working_together = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_agencies_working_together"], required=False
+    )
+    criterion_panel_suggested = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_panel_suggested"], required=False
+    )
+    recommendation_reasons = forms.CharField(
+        label="Reasons for the recommendation",
+        required=False,
+        widget=_textarea(6),
+        help_text="Meeting the criteria does not make a review automatic: say how the partners "
+        "weighed them",
+    )
+    alternative_learning = forms.CharField(
+        label="Alternative learning route",
+        required=False,
+        widget=_textarea(4),
+        help_text="If no review is recommended: how the learning will be taken forward, for "
+        "example a Line of Sight event or a single-agency review",
+    )
+
+    CRITERIA = tuple(REG11_CRITERIA)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("recommendation") == RapidReview.Recommendation.NO_REVIEW
+            and not (data.get("alternative_learning") or "").strip()
+        ):
+            self.add_error("alternative_learning", "Enter the alternative learning route")
+        return data
+
+
+class PanelSectionForm(BaseForm):
+    title = "The national Panel"
+    version = _version_field()
+    sent_to_panel_date = GovukDateField(label="Date sent to the Panel", required=False)
+    panel_response_date = GovukDateField(label="Date of the Panel's response", required=False)
+    panel_response = forms.CharField(
+        label="The Panel's response",
+        required=False,
+        widget=_textarea(6),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(
+            self, "sent_to_panel_date", "Date sent to the Panel must be today or in the past"
+        )
+        not_in_future(
+            self, "panel_response_date", "Date of the Panel's response must be today or in the past"
+        )
+        sent, replied = data.get("sent_to_panel_date"), data.get("panel_response_date")
+        if sent and replied and replied < sent and "panel_response_date" not in self.errors:
+            self.add_error(
+                "panel_response_date",
+                "Date of the Panel's response must be on or after the date sent",
+            )
+        return data
+
+
+class DecisionSectionForm(BaseForm):
+    title = "Decision"
+    version = _version_field()
+    decision = forms.ChoiceField(
+        label="What have the safeguarding partners decided?",
+        choices=RapidReview.Decision.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    decision_date = GovukDateField(label="Decision date", required=False)
+    decision_reasons = forms.CharField(
+        label="Reasons for the decision",
+        required=False,
+        widget=_textarea(6),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(self, "decision_date", "Decision date must be today or in the past")
+        return data
+
+
+SECTION_FORMS: dict[str, type[BaseForm]] = {
+    "meeting": MeetingSectionForm,
+    "recommendation": RecommendationSectionForm,
+    "panel": PanelSectionForm,
+    "decision": DecisionSectionForm,
+}
+
+
+def section_fields(form_class: type[BaseForm]) -> list[str]:
+    return [name for name in form_class.base_fields if name != "version"]
+
+
+class StatusForm(BaseForm):
+    """Confirm a workflow move. The note is required only where the transition says so."""
+
+    version = _version_field()
+    note = forms.CharField(label="Note", required=False, widget=_textarea(3))
+
+
+class SignOffForm(BaseForm):
+    agency = forms.ModelChoiceField(
+        label="Which safeguarding partner are you signing off for?",
+        queryset=Agency.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the safeguarding partner you are signing off for"},
+    )
+    comment = forms.CharField(label="Comment", required=False, widget=_textarea(3))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        field.queryset = agencies if agencies is not None else Agency.objects.none()
+        choices = list(field.queryset)
+        if len(choices) == 1:
+            field.initial = choices[0].pk
+
+
+# --- Case members ------------------------------------------------------------------------------
+
+
+class MemberForm(BaseForm):
+    user = forms.ModelChoiceField(
+        label="Person",
+        queryset=User.objects.none(),
+        error_messages={"required": "Select the person to name on the case"},
+    )
+    part = forms.ChoiceField(
+        label="Their part in the review",
+        choices=CaseMember.Part.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select their part in the review"},
+    )
+    can_see_identity = forms.BooleanField(
+        label="They may open the restricted record (the child's and family's details)",
+        required=False,
+    )
+    access_ends_on = GovukDateField(
+        label="Access ends on",
+        required=False,
+        help_text="Leave blank if access should last until the case closes. For example, 27 3 2027",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(
+            is_active=True, memberships__active=True
+        ).distinct()
+        self.fields["user"].empty_label = "Select a person"
+
+    def clean(self):
+        data = super().clean()
+        ends = data.get("access_ends_on")
+        if ends and ends < today():
+            self.add_error("access_ends_on", "Access ends on must be today or in the future")
+        return data
+
+
+class ReviewerForm(BaseForm):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=160,
+        error_messages={"required": "Enter the reviewer's full name"},
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the reviewer's email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    agency = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Agency.objects.none(),
+        help_text="The organisation the reviewer's account belongs to",
+        error_messages={"required": "Select the reviewer's organisation"},
+    )
+    access_ends_on = GovukDateField(
+        label="Access ends on",
+        help_text="The reviewer cannot sign in after this date. For example, 27 3 2027",
+    )
+    can_see_identity = forms.BooleanField(
+        label="They may open the restricted record (the child's and family's details)",
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = active_agencies()
+        self.fields["agency"].empty_label = "Select an organisation"
+
+    def clean(self):
+        data = super().clean()
+        ends = data.get("access_ends_on")
+        if ends and ends < today():
+            self.add_error("access_ends_on", "Access ends on must be today or in the future")
+        return data
+
+
+class CloseForm(BaseForm):
+    reason = forms.CharField(
+        label="Why is the case being closed?",
+        widget=_textarea(4),
+        help_text="For example, the alternative learning has been completed and its actions "
+        "are signed off",
+        error_messages={"required": "Enter the reason for closing the case"},
+    )
+
+
+# --- Dashboard filters -------------------------------------------------------------------------
+
+
+class DashboardFilterForm(BaseForm):
+    stage = forms.ChoiceField(label="Stage", required=False)
+    year = forms.TypedChoiceField(
+        label="Year of awareness", required=False, coerce=int, empty_value=None
+    )
+    theme = forms.ModelChoiceField(label="Theme", queryset=Theme.objects.none(), required=False)
+    agency = forms.ModelChoiceField(
+        label="Agency involved", queryset=Agency.objects.none(), required=False
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("open", "Open cases"), ("all", "All"), *CaseStage.choices]
+        self.fields["year"].choices = [("", "Any year"), *((y, str(y)) for y in years)]
+        self.fields["theme"].queryset = Theme.objects.filter(archived_at__isnull=True)
+        self.fields["theme"].empty_label = "Any theme"
+        self.fields["agency"].queryset = Agency.objects.filter(archived_at__isnull=True)
+        self.fields["agency"].empty_label = "Any agency"

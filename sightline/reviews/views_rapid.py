@@ -1,0 +1,417 @@
+"""Rapid review pages: the review, agency returns, the collated pack, the record's sections,
+workflow moves and the safeguarding partners' sign-off.
+
+Objects come only from reviews.access; writes only through reviews.services."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sightline.accounts.access import principal_for
+from sightline.accounts.models import Agency
+from sightline.core.clocks import get_calendar, today
+from sightline.core.stale import stale_edit_context
+from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.versioning import StaleEdit
+from sightline.reviews import access, services
+from sightline.reviews.forms import (
+    REG11_CRITERIA,
+    SECTION_FORMS,
+    AgencyReturnForm,
+    RequestReturnsForm,
+    SignOffForm,
+    StatusForm,
+    section_fields,
+)
+from sightline.reviews.models import AgencyReturn, LocalReview, PartnerSignOff, RapidReview
+from sightline.reviews.selectors import returns_summary
+from sightline.reviews.views import add_refusal, case_context
+from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW, partners_missing
+
+RETURN_DUE_WORKING_DAYS = 10
+RETURN_LABELS = {"involvement": "involvement", "key_practice_episodes": "key practice episodes"}
+
+
+def rapid_review_for(case) -> RapidReview:
+    """The case's rapid review (the case itself came from access); 404 if it has none."""
+    try:
+        return case.rapid_review
+    except RapidReview.DoesNotExist:
+        raise Http404("Not found") from None
+
+
+def _display(rr: RapidReview, name: str) -> str:
+    value = getattr(rr, name)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.date):
+        return govuk_date(value)
+    if value and hasattr(rr, f"get_{name}_display"):
+        return getattr(rr, f"get_{name}_display")()
+    return value or ""
+
+
+def _sections(rr: RapidReview) -> list[dict]:
+    sections = []
+    for key, form_class in SECTION_FORMS.items():
+        rows = []
+        for name in section_fields(form_class):
+            if name in REG11_CRITERIA:
+                continue
+            rows.append({"label": form_class.base_fields[name].label, "value": _display(rr, name)})
+        if key == "recommendation":
+            met = [text for name, text in REG11_CRITERIA.items() if getattr(rr, name)]
+            rows.insert(
+                1,
+                {
+                    "label": "Regulation 11 criteria the case meets",
+                    "value": "\n".join(met),
+                    "list": met,
+                },
+            )
+        sections.append({"key": key, "title": form_class.title, "rows": rows})
+    return sections
+
+
+def _return_rows(user, case) -> list[dict]:
+    is_bu = principal_for(user).is_business_unit
+    rows = []
+    for ret in access.returns_visible_to(user, case):
+        can_complete = access.can_complete_return(user, ret.agency_id) and (
+            ret.status != AgencyReturn.Status.SUBMITTED or is_bu
+        )
+        rows.append({"ret": ret, "can_complete": can_complete})
+    return rows
+
+
+@login_required
+@require_GET
+def rapid_review(request, reference: str):
+    case = access.case_for_view(request.user, reference)
+    rr = rapid_review_for(case)
+    user = request.user
+    p = principal_for(user)
+    collated = access.can_see_all_returns(user, case)
+    mine = access.partner_agency_ids(user)
+    signoffs = list(
+        case.signoffs.filter(stage=PartnerSignOff.Stage.RAPID_REVIEW).select_related(
+            "agency", "signed_by"
+        )
+    )
+    signed = {s.agency_id for s in signoffs}
+    context = case_context(request, case, current="rapid_review", title="Rapid review")
+    context.update(
+        {
+            "rr": rr,
+            "returns": _return_rows(user, case),
+            "returns_summary": returns_summary(rr) if collated else None,
+            "sees_collated": collated,
+            "sections": _sections(rr) if collated else [],
+            "transitions": RAPID_REVIEW_WORKFLOW.available(rr, user),
+            "signoffs": signoffs,
+            "partners_missing": partners_missing(case, PartnerSignOff.Stage.RAPID_REVIEW),
+            "can_sign_off": (
+                rr.status == RapidReview.Status.RECOMMENDATION_MADE and bool(set(mine) - signed)
+            ),
+            "can_share_pack": (
+                p.is_business_unit
+                and rr.pack_shared_at is None
+                and rr.status != RapidReview.Status.OPEN
+            ),
+            "can_edit": p.is_business_unit,
+            "decided": rr.status == RapidReview.Status.DECIDED,
+        }
+    )
+    return render(request, "reviews/rapid_review.html", context)
+
+
+def _default_due_date(rr: RapidReview) -> datetime.date:
+    calendar = get_calendar()
+    due = calendar.add_working_days(rr.start_date, RETURN_DUE_WORKING_DAYS)
+    day = today()
+    if due < day:  # a review opened late: give agencies a working week from today
+        due = calendar.add_working_days(day, 5)
+    return due
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_returns(request, reference: str):
+    case = access.case_for_edit(request.user, reference)
+    rr = rapid_review_for(case)
+    if rr.status != RapidReview.Status.OPEN:
+        raise Http404("Not found")
+    initial = {
+        "version": rr.version,
+        "agencies": list(case.involved_agencies.all()),
+        "due_date": _default_due_date(rr),
+    }
+    form = RequestReturnsForm(request.POST or None, initial=initial)
+    context = case_context(request, case, current="rapid_review", title="Request agency returns")
+    context.update({"rr": rr, "form": form})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rapid_review_request_returns(
+                rr=rr,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                agencies=data["agencies"],
+                due_date=data["due_date"],
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+            rr.refresh_from_db()
+        except ValidationError as error:
+            rr.refresh_from_db()
+            add_refusal(form, error, {"due_date": "date returns are due"})
+        else:
+            count = len(data["agencies"])
+            messages.success(
+                request, f"Returns requested from {count} agenc{'ies' if count != 1 else 'y'}"
+            )
+            return redirect("reviews:rapid-review", case.reference)
+    return render(request, "reviews/request_returns.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_return(request, reference: str, agency_id: int):
+    """An agency lead completes their agency's return; others allowed to see it read it."""
+    case = access.case_for_view(request.user, reference)
+    rr = rapid_review_for(case)
+    user = request.user
+    is_bu = principal_for(user).is_business_unit
+    if access.can_complete_return(user, agency_id):
+        ret = access.return_for_completion(user, case, agency_id)
+        editable = ret.status != AgencyReturn.Status.SUBMITTED or is_bu
+    else:
+        ret = access.returns_visible_to(user, case).filter(agency_id=agency_id).first()
+        if ret is None:
+            raise Http404("Not found")
+        editable = False
+    title = f"{ret.agency.name}: rapid review return"
+    context = case_context(request, case, current="rapid_review", title=title)
+    context.update({"rr": rr, "ret": ret, "is_bu": is_bu})
+    if not editable:
+        if request.method == "POST":
+            raise Http404("Not found")
+        return render(request, "reviews/return_view.html", context)
+
+    initial = {name: getattr(ret, name) for name in AgencyReturnForm.FIELDS}
+    initial["version"] = ret.version
+    form = AgencyReturnForm(request.POST or None, initial=initial)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        submit = (
+            request.POST.get("action") == "submit" and ret.status != AgencyReturn.Status.SUBMITTED
+        )
+        try:
+            services.agency_return_save(
+                ret=ret,
+                by=user,
+                expected_version=form.cleaned_data["version"] or 0,
+                submit=submit,
+                **form.return_fields(),
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error, RETURN_LABELS)
+        else:
+            if submit:
+                messages.success(request, f"{ret.agency.name}'s return has been submitted")
+            else:
+                messages.success(request, "Your changes have been saved")
+            return redirect("reviews:rapid-review", case.reference)
+        ret.refresh_from_db()
+    return render(request, "reviews/return.html", context)
+
+
+@login_required
+@require_POST
+def share_pack(request, reference: str):
+    case = access.case_for_edit(request.user, reference)
+    rr = rapid_review_for(case)
+    if rr.pack_shared_at is None:
+        services.rapid_review_share_pack(rr=rr, by=request.user)
+        messages.success(
+            request,
+            "The collated pack is shared. Each agency on the review can now read every return",
+        )
+    return redirect("reviews:rapid-review", case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request, reference: str, section: str):
+    case = access.case_for_edit(request.user, reference)
+    rr = rapid_review_for(case)
+    form_class = SECTION_FORMS.get(section)
+    if form_class is None:
+        raise Http404("Not found")
+    if section == "decision" and rr.status == RapidReview.Status.DECIDED:
+        raise Http404("Not found")
+    names = section_fields(form_class)
+    initial = {name: getattr(rr, name) for name in names}
+    initial["version"] = rr.version
+    form = form_class(request.POST or None, initial=initial)
+    context = case_context(request, case, current="rapid_review", title=form_class.title)
+    context.update(
+        {
+            "rr": rr,
+            "form": form,
+            "section": section,
+            "criteria": [form[name] for name in REG11_CRITERIA if name in form.fields],
+        }
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in names}
+        try:
+            services.rapid_review_update(
+                rr=rr, by=request.user, expected_version=form.cleaned_data["version"] or 0, **fields
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"{form_class.title} saved")
+            return redirect("reviews:rapid-review", case.reference)
+    return render(request, "reviews/rapid_review_edit.html", context)
+
+
+def _section_for(required: tuple[str, ...]) -> str:
+    """The section of the record that holds a transition's required fields."""
+    for key, form_class in SECTION_FORMS.items():
+        if set(required) & set(section_fields(form_class)):
+            return key
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status(request, reference: str, name: str):
+    case = access.case_for_view(request.user, reference)
+    rr = rapid_review_for(case)
+    if name == "request_returns":
+        return redirect("reviews:request-returns", case.reference)
+    try:
+        t = RAPID_REVIEW_WORKFLOW.get(name)
+    except ValidationError:
+        raise Http404("Not found") from None
+    if t not in RAPID_REVIEW_WORKFLOW.available(rr, request.user):
+        raise Http404("Not found")
+    form = StatusForm(request.POST or None, initial={"version": rr.version})
+    if t.note_required:
+        form.fields["note"].required = True
+        form.fields["note"].error_messages["required"] = "Enter a note explaining the change"
+    context = case_context(request, case, current="rapid_review", title=t.label)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rapid_review_transition(
+                rr=rr,
+                by=request.user,
+                name=name,
+                expected_version=form.cleaned_data["version"] or 0,
+                note=form.cleaned_data["note"],
+            )
+        except StaleEdit as stale:
+            rr.refresh_from_db()
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            rr.refresh_from_db()
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"Rapid review status: {rr.get_status_display().lower()}")
+            return redirect("reviews:rapid-review", case.reference)
+    missing = RAPID_REVIEW_WORKFLOW.missing_fields(rr, t)
+    section = _section_for(t.required)
+    context.update(
+        {
+            "t": t,
+            "obj": rr,
+            "form": form,
+            "missing": [*missing, *(problem for check in t.conditions if (problem := check(rr)))],
+            "target_label": RAPID_REVIEW_WORKFLOW.states(t.target).label,
+            "back_url": reverse("reviews:rapid-review", args=[case.reference]),
+            "edit_url": (
+                reverse("reviews:rapid-review-edit", args=[case.reference, section])
+                if missing and section
+                else ""
+            ),
+        }
+    )
+    return render(request, "reviews/status_confirm.html", context)
+
+
+# --- Partner sign-off --------------------------------------------------------------------------
+
+
+def _ready_for_sign_off(case, stage: str) -> bool:
+    if stage == PartnerSignOff.Stage.RAPID_REVIEW:
+        rr = getattr(case, "rapid_review", None)
+        return rr is not None and rr.status == RapidReview.Status.RECOMMENDATION_MADE
+    review = getattr(case, "local_review", None)
+    return review is not None and review.status == LocalReview.Status.PARTNER_QA
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_off(request, reference: str, stage: str):
+    case = access.case_for_view(request.user, reference)
+    if stage not in PartnerSignOff.Stage.values:
+        raise Http404("Not found")
+    mine = access.partner_agency_ids(request.user)
+    if not mine or not _ready_for_sign_off(case, stage):
+        raise Http404("Not found")
+    signoffs = list(case.signoffs.filter(stage=stage).select_related("agency", "signed_by"))
+    signed = {s.agency_id for s in signoffs}
+    agencies = Agency.objects.filter(pk__in=set(mine) - signed)
+    form = SignOffForm(request.POST or None, agencies=agencies)
+    is_rapid = stage == PartnerSignOff.Stage.RAPID_REVIEW
+    back = "reviews:rapid-review" if is_rapid else "reviews:local-review"
+    title = "Sign off the rapid review" if is_rapid else "Quality assurance sign-off"
+    context = case_context(
+        request, case, current="rapid_review" if is_rapid else "local_review", title=title
+    )
+    context.update(
+        {
+            "form": form,
+            "stage": stage,
+            "stage_label": PartnerSignOff.Stage(stage).label,
+            "signoffs": signoffs,
+            "can_sign": agencies.exists(),
+            "back": back,
+            "rr": getattr(case, "rapid_review", None) if is_rapid else None,
+            "criteria": [
+                text
+                for name, text in REG11_CRITERIA.items()
+                if is_rapid and getattr(case.rapid_review, name)
+            ],
+        }
+    )
+    if request.method == "POST" and context["can_sign"] and form.is_valid():
+        agency = form.cleaned_data["agency"]
+        try:
+            services.partner_sign_off(
+                case=case,
+                by=request.user,
+                stage=stage,
+                agency=agency,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"Signed off for {agency.name}")
+            return redirect(back, case.reference)
+    return render(request, "reviews/sign_off.html", context)
