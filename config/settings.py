@@ -77,6 +77,29 @@ if SIGHTLINE_RAPID_REVIEW_CLOCK_FROM not in {"notification", "awareness"}:
 # Virus scanning of uploads through clamd ("host:port" or a unix socket path); empty = off.
 SIGHTLINE_CLAMD_ADDRESS = os.environ.get("SIGHTLINE_CLAMD_ADDRESS", "")
 
+# 7-minute briefings: the seven tile headings (a partnership setting; separate with "|"),
+# and how many working days agencies have to acknowledge a briefing.
+SIGHTLINE_BRIEFING_HEADINGS = [
+    h.strip()
+    for h in os.environ.get(
+        "SIGHTLINE_BRIEFING_HEADINGS",
+        "Background|Why it matters|Information|Key learning|Information|Things to remember|"
+        "What to do",
+    ).split("|")
+]
+if len(SIGHTLINE_BRIEFING_HEADINGS) != 7:
+    raise ImproperlyConfigured("SIGHTLINE_BRIEFING_HEADINGS needs exactly seven headings.")
+SIGHTLINE_ACKNOWLEDGE_WORKING_DAYS = int(os.environ.get("SIGHTLINE_ACKNOWLEDGE_WORKING_DAYS", "10"))
+
+# Publication policy: advance copies to the Panel and the Secretary of State at least this
+# many working days before publication; the minimum public period in months.
+SIGHTLINE_ADVANCE_COPY_WORKING_DAYS = int(os.environ.get("SIGHTLINE_ADVANCE_COPY_WORKING_DAYS", "7"))
+SIGHTLINE_MIN_PUBLIC_MONTHS = int(os.environ.get("SIGHTLINE_MIN_PUBLIC_MONTHS", "12"))
+SIGHTLINE_NSPCC_REPOSITORY_URL = os.environ.get(
+    "SIGHTLINE_NSPCC_REPOSITORY_URL",
+    "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository",
+)
+
 # Reminders.
 SIGHTLINE_REMINDER_WORKING_DAYS = int(os.environ.get("SIGHTLINE_REMINDER_WORKING_DAYS", "5"))
 SIGHTLINE_HOME_HORIZON_WORKING_DAYS = 10
@@ -97,6 +120,9 @@ INSTALLED_APPS = [
     "sightline.accounts",
     "sightline.actions",
     "sightline.reviews",
+    "sightline.learning",
+    "sightline.publishing",
+    "django.contrib.syndication",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +215,7 @@ SECURE_COOKIES = env_bool("SIGHTLINE_SECURE_COOKIES", not (DEBUG or SIGHTLINE_DE
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "sightline.core.views.csrf_failure"
 if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sightline_session"
     CSRF_COOKIE_NAME = "__Host-sightline_csrf"

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Length
 
 
 def next_reference(model: type[models.Model], prefix: str, width: int = 4) -> str:
-    """The next free reference `<prefix>-<n>` for this model's `reference` field."""
+    """The next free reference `<prefix>-<n>` for this model's `reference` field.
+
+    Ordered by length first, so ...-9999 is followed by ...-10000 and not by itself again."""
     stem = f"{prefix}-"
     last = (
         model.objects.filter(reference__startswith=stem)
-        .order_by("-reference")
+        .order_by(Length("reference").desc(), "-reference")
         .values_list("reference", flat=True)
         .first()
     )
@@ -20,10 +24,15 @@ def next_reference(model: type[models.Model], prefix: str, width: int = 4) -> st
     return f"{stem}{number:0{width}d}"
 
 
+def _reference_taken(error: ValidationError) -> bool:
+    return "reference" in getattr(error, "error_dict", {})
+
+
 def create_with_reference(
     model: type[models.Model], prefix: str, create: Callable[[str], models.Model], attempts: int = 5
 ) -> models.Model:
-    """Create a row with the next reference, retrying if a concurrent writer took it."""
+    """Create a row with the next reference, retrying if a concurrent writer took it (caught by
+    validation before the insert, or by the unique index during it)."""
     for attempt in range(attempts):
         reference = next_reference(model, prefix)
         try:
@@ -31,5 +40,8 @@ def create_with_reference(
                 return create(reference)
         except IntegrityError:
             if attempt == attempts - 1:
+                raise
+        except ValidationError as error:
+            if not _reference_taken(error) or attempt == attempts - 1:
                 raise
     raise RuntimeError("unreachable")

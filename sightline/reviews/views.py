@@ -283,9 +283,9 @@ def raise_concern(request):
 def _signoff_rows(case, signoffs) -> list[dict]:
     """Each partner's sign-off for each stage the case has reached."""
     stages = []
-    if selectors._has(case, "rapid_review"):
+    if getattr(case, "rapid_review", None) is not None:
         stages.append(PartnerSignOff.Stage.RAPID_REVIEW)
-    if selectors._has(case, "local_review"):
+    if getattr(case, "local_review", None) is not None:
         stages.append(PartnerSignOff.Stage.FINAL_REPORT)
     if not stages:
         return []
@@ -387,8 +387,10 @@ def case_edit(request, reference: str):
                 **fields,
             )
         except StaleEdit as stale:
+            case.refresh_from_db()
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
+            case.refresh_from_db()
             add_refusal(form, error)
         else:
             messages.success(request, "Case details saved")

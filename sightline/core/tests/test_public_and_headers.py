@@ -90,10 +90,6 @@ def test_a_server_error_gets_the_generic_page_without_details(
     assert "boom" not in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CSRF_FAILURE_VIEW is not set, so Django's own 403 page is served without a reference",
-)
 def test_a_csrf_failure_gets_the_generic_forbidden_page_with_a_reference():
     response = Client(enforce_csrf_checks=True).post(SIGN_IN, {"email": "a@example.org"})
 

@@ -315,12 +315,6 @@ def test_a_reference_taken_by_a_concurrent_writer_is_retried_with_the_next_numbe
     assert ActionPlan.objects.filter(reference__startswith="TST-2031-").count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="create_record's full_clean reports the taken reference as a ValidationError, "
-    "which create_with_reference does not retry (only IntegrityError)",
-)
 def test_a_taken_reference_is_retried_when_the_record_is_made_through_create_record(monkeypatch):
     make_plan("TST-2031-0001")
     read_before_a_concurrent_insert(monkeypatch, "TST-2031-0001")
@@ -330,10 +324,6 @@ def test_a_taken_reference_is_retried_when_the_record_is_made_through_create_rec
     assert plan.reference == "TST-2031-0002"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="next_reference orders references as text, so after -9999 it keeps picking -10000",
-)
 def test_references_keep_counting_past_the_padded_width():
     make_plan("TST-2031-9999")
     make_plan("TST-2031-10000")

@@ -33,8 +33,17 @@ services to any point of its life.
             case_officer    default the business unit user
             reviewer_email  default "helen.marsh@reviews.example.org"
 
+        The timeline, in working days (WD) after the notification was sent: returns due +7 WD,
+        meeting +10 WD, sent to the Panel +14 WD, Panel response +19 WD. Each agency asked
+        for a return has it submitted by its agency lead; each partner lead signs off for
+        their own agency; the reviewer (access until 9 months after the later of the decision
+        and today) gathers evidence and uploads the draft; the final report is agreed 5
+        months after the decision. No lessons, recommendations or actions are added.
+
     reviewer_for(case) -> User | None     the case's independent reviewer
     pdf_upload(name="draft.pdf")          a real one-page PDF made with pypdf
+    CHILD_NAME, SUBJECT                   the invented identity put in the restricted record
+    STEPS                                 the points advance_case can reach, in order
 
 All names, dates of birth, postcodes and NHS numbers here are invented. The NHS number is in
 the 999 range set aside for testing.
