@@ -156,7 +156,7 @@ class _Case:
         self.aware = cal.subtract_working_days(day, back)
         self.sent = cal.add_working_days(self.aware, 1)
         self.returns_due = cal.add_working_days(self.sent, 7)
-        self.meeting = cal.add_working_days(self.sent, 10)
+        self.meeting_on = cal.add_working_days(self.sent, 10)
         self.to_panel = cal.add_working_days(self.sent, 14)
         self.decision = cal.add_working_days(self.to_panel, 5)
         self.case = self._raise()
@@ -260,9 +260,7 @@ class _Case:
         )
 
     def submit_returns(self) -> None:
-        returns = AgencyReturn.objects.filter(rapid_review__case=self.case).select_related(
-            "agency"
-        )
+        returns = AgencyReturn.objects.filter(rapid_review__case=self.case).select_related("agency")
         for ret in returns:
             services.agency_return_save(
                 ret=ret,
@@ -278,7 +276,7 @@ class _Case:
     def meeting(self) -> None:
         services.rapid_review_share_pack(rr=self.rr, by=self.p.bu)
         self._rr_update(
-            meeting_date=self.meeting,
+            meeting_date=self.meeting_on,
             attendees="Delegated safeguarding partners; agency leads; business unit.",
             facts="Five agencies had contact with the family in the previous four months.",
             immediate_actions="Strategy meeting held; siblings are safe with a relative.",

@@ -93,7 +93,9 @@ SIGHTLINE_ACKNOWLEDGE_WORKING_DAYS = int(os.environ.get("SIGHTLINE_ACKNOWLEDGE_W
 
 # Publication policy: advance copies to the Panel and the Secretary of State at least this
 # many working days before publication; the minimum public period in months.
-SIGHTLINE_ADVANCE_COPY_WORKING_DAYS = int(os.environ.get("SIGHTLINE_ADVANCE_COPY_WORKING_DAYS", "7"))
+SIGHTLINE_ADVANCE_COPY_WORKING_DAYS = int(
+    os.environ.get("SIGHTLINE_ADVANCE_COPY_WORKING_DAYS", "7")
+)
 SIGHTLINE_MIN_PUBLIC_MONTHS = int(os.environ.get("SIGHTLINE_MIN_PUBLIC_MONTHS", "12"))
 SIGHTLINE_NSPCC_REPOSITORY_URL = os.environ.get(
     "SIGHTLINE_NSPCC_REPOSITORY_URL",
@@ -168,6 +170,7 @@ if DATABASE_URL:
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

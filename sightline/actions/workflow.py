@@ -13,7 +13,7 @@ ACTION_WORKFLOW = Workflow(
     status_field="status",
     states=S,
     initial=S.NOT_STARTED,
-    field_labels={"impact_statement": "Impact statement", "carried_to": "Plan it is carried into"},
+    field_labels={"impact_statement": "impact statement", "carried_to": "plan it is carried into"},
     transitions=(
         Transition(
             name="start",

@@ -257,7 +257,15 @@ def seed_base() -> bool:
             themes=list(plans[plan_i].themes.all()),
         )
         _walk(action, status, bu, users.get(owner) or bu)
+    seed_other_processes()
     return True
+
+
+def seed_other_processes() -> None:
+    """Cases, briefings and publications, each app's own demo (idempotent)."""
+    from sightline.reviews.demo import seed_demo_cases
+
+    seed_demo_cases()
 
 
 def _walk(action, status: str, bu, owner) -> None:

@@ -76,6 +76,8 @@ class Workflow:
         return [t for t in self.transitions if state in t.sources and t.allowed(user, obj)]
 
     def missing_fields(self, obj: models.Model, t: Transition) -> list[str]:
+        """Labels of the required fields still empty, phrased to follow "Enter the" (field_labels
+        keep proper nouns such as "Panel" capitalised)."""
         missing = []
         for name in t.required:
             value = getattr(obj, name)
@@ -90,7 +92,7 @@ class Workflow:
             raise TransitionRefused(f"“{t.label}” is not possible while the status is {label}.")
         if not t.allowed(user, obj):
             raise TransitionRefused(f"You cannot “{t.label.lower()}” here.")
-        problems = [f"Enter the {label.lower()}" for label in self.missing_fields(obj, t)]
+        problems = [f"Enter the {label}" for label in self.missing_fields(obj, t)]
         if t.note_required and not note.strip():
             problems.append("Enter a note explaining the change")
         for condition in t.conditions:

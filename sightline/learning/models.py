@@ -43,7 +43,10 @@ class Briefing(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_briefings"
     )
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="approved_briefings",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -77,7 +80,9 @@ class Dissemination(BaseModel):
         "accounts.Agency", on_delete=models.PROTECT, related_name="disseminations"
     )
     sent_at = models.DateTimeField()
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     acknowledge_by = models.DateField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -91,7 +96,9 @@ class Dissemination(BaseModel):
     class Meta:
         ordering = ["agency__name"]
         constraints = [
-            models.UniqueConstraint(fields=["briefing", "agency"], name="one_dissemination_per_agency")
+            models.UniqueConstraint(
+                fields=["briefing", "agency"], name="one_dissemination_per_agency"
+            )
         ]
 
     def __str__(self) -> str:

@@ -44,13 +44,18 @@ class PublicationPlan(BaseModel):
         "reviews.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="publications"
     )
     briefing = models.ForeignKey(
-        "learning.Briefing", null=True, blank=True, on_delete=models.PROTECT,
+        "learning.Briefing",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="publications",
     )
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="The public summary shown in the library")
     body = models.TextField(blank=True, help_text="Text published on the page, if any")
-    version_kind = models.CharField(max_length=20, choices=Version.choices, default=Version.FULL_REPORT)
+    version_kind = models.CharField(
+        max_length=20, choices=Version.choices, default=Version.FULL_REPORT
+    )
     review_type = models.CharField(max_length=40, blank=True, help_text="For example, LCSPR")
     themes = models.ManyToManyField(Theme, blank=True, related_name="+")
     document = models.ForeignKey(
@@ -58,7 +63,9 @@ class PublicationPlan(BaseModel):
     )
     # Preparing to publish.
     anonymisation_checked = models.BooleanField(default=False)
-    legal_check_done = models.BooleanField(default=False, help_text="Reporting restrictions and criminal proceedings checked")
+    legal_check_done = models.BooleanField(
+        default=False, help_text="Reporting restrictions and criminal proceedings checked"
+    )
     family_informed_date = models.DateField(null=True, blank=True)
     practitioners_briefed_date = models.DateField(null=True, blank=True)
     communications_plan = models.TextField(blank=True)
@@ -100,7 +107,9 @@ class PublicationApproval(models.Model):
     """One approver's approval of exactly the content that was scanned (its fingerprint)."""
 
     plan = models.ForeignKey(PublicationPlan, on_delete=models.CASCADE, related_name="approvals")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     fingerprint = models.CharField(max_length=64)
     approved_at = models.DateTimeField(default=timezone.now)
@@ -124,7 +133,11 @@ class LibraryItem(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     external_id = models.CharField(max_length=80, unique=True, null=True, blank=True)
     plan = models.OneToOneField(
-        PublicationPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="library_item"
+        PublicationPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="library_item",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=300)

@@ -38,7 +38,8 @@ def cases_visible_to(user) -> QuerySet[Case]:
     qs = Case.objects.filter(archived_at__isnull=True)
     if p.sees_partnership_wide:
         return qs
-    if p.user_id is None:
+    if p.user_id is None or not p.roles:
+        # No active role (including an account past its end date): no cases at all.
         return qs.none()
     agencies = p.agencies_with_role(*CASE_AGENCY_ROLES)
     member_cases = _active_memberships(user).values("case_id")

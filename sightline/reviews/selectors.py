@@ -65,7 +65,11 @@ def case_clock(case: Case, book: ClockBook, today: date) -> CaseClock | None:
         ):
             return None
         code, start = "rapid-review", rr.start_date
-    elif case.stage in (CaseStage.LOCAL_REVIEW,) and _has(case, "local_review"):
+    elif case.stage in (CaseStage.LOCAL_REVIEW, CaseStage.READY_FOR_PUBLICATION) and _has(
+        case, "local_review"
+    ):
+        # "Completed and published within 6 months": the clock runs until the case moves on
+        # from ready-for-publication.
         code, start = "lcspr", case.local_review.decision_date
     else:
         return None

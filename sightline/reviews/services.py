@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from sightline.accounts.access import principal_for
 from sightline.accounts.models import Agency, Duty, Membership, Role, User
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
@@ -110,6 +111,11 @@ def _partner_leads() -> list[User]:
     )
 
 
+def _require_business_unit(by: User) -> None:
+    if not access.is_business_unit(by):
+        raise TransitionRefused("Only the business unit can do that.")
+
+
 def _set_stage(case: Case, stage: str, *, by: User) -> None:
     if case.stage == stage:
         return
@@ -143,6 +149,10 @@ def case_raise(
     subject: Mapping[str, Any] | None = None,
 ) -> Case:
     """Any agency user raises a concern about a possible serious incident."""
+    if raised_by_agency.pk not in principal_for(by).roles_by_agency:
+        raise TransitionRefused(
+            {"raised_by_agency": "You can only raise a concern for your agency"}
+        )
     if aware_date < incident_date:
         raise TransitionRefused(
             {"aware_date": "The date of awareness must be on or after the incident"}
@@ -205,6 +215,7 @@ def case_update(
     themes: Iterable | None = None,
     **fields,
 ) -> Case:
+    _require_business_unit(by)
     before = snapshot(case, CASE_FIELDS)
     for key, value in fields.items():
         setattr(case, key, value)
@@ -248,6 +259,7 @@ def case_member_add(
     can_see_identity: bool = False,
     access_ends_on: date | None = None,
 ) -> CaseMember:
+    _require_business_unit(by)
     member, created = CaseMember.objects.get_or_create(
         case=case,
         user=user,
@@ -290,6 +302,7 @@ def case_member_add(
 
 @transaction.atomic
 def case_member_remove(*, member: CaseMember, by: User) -> None:
+    _require_business_unit(by)
     CaseMember.objects.filter(pk=member.pk).update(archived_at=timezone.now(), updated_by=by)
     record_event(
         action="case.member_remove",
@@ -311,6 +324,7 @@ def reviewer_appoint(
     can_see_identity: bool = True,
 ) -> CaseMember:
     """Name an independent reviewer: an account limited to this case and an end date."""
+    _require_business_unit(by)
     from sightline.accounts.services import membership_add, user_invite
 
     user = User.objects.filter(email=email.strip().lower()).first()
@@ -405,6 +419,7 @@ def notification_decide(
 def rapid_review_request_returns(
     *, rr: RapidReview, by: User, expected_version: int, agencies: Iterable[Agency], due_date: date
 ) -> RapidReview:
+    _require_business_unit(by)
     agencies = list(agencies)
     if not agencies:
         raise TransitionRefused({"agencies": "Select at least one agency"})
@@ -481,6 +496,9 @@ def agency_return_save(
 
 @transaction.atomic
 def rapid_review_share_pack(*, rr: RapidReview, by: User) -> RapidReview:
+    _require_business_unit(by)
+    if rr.pack_shared_at is not None:
+        return rr
     RapidReview.objects.filter(pk=rr.pk).update(pack_shared_at=timezone.now())
     rr.refresh_from_db()
     record_event(action="rapid_review.share_pack", actor=by, obj=rr.case)
@@ -520,6 +538,7 @@ RR_EDIT_FIELDS = [
 def rapid_review_update(
     *, rr: RapidReview, by: User, expected_version: int, **fields
 ) -> RapidReview:
+    _require_business_unit(by)
     unknown = set(fields) - set(RR_EDIT_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
@@ -577,6 +596,16 @@ def partner_sign_off(
     """A safeguarding partner signs off, once per stage, only for an agency they lead."""
     if agency.pk not in access.partner_agency_ids(by):
         raise TransitionRefused("You cannot sign off for that agency.")
+    if stage == PartnerSignOff.Stage.RAPID_REVIEW:
+        rr = RapidReview.objects.filter(case=case).first()
+        if rr is None or rr.status != RapidReview.Status.RECOMMENDATION_MADE:
+            raise TransitionRefused(
+                "The rapid review is not ready for sign-off: its recommendation is not recorded."
+            )
+    else:
+        review = LocalReview.objects.filter(case=case).first()
+        if review is None or review.status != LocalReview.Status.PARTNER_QA:
+            raise TransitionRefused("The report is not with the partners for quality assurance.")
     if PartnerSignOff.objects.filter(case=case, stage=stage, agency=agency).exists():
         raise TransitionRefused(f"{agency} has already signed off.")
     signoff = PartnerSignOff.objects.create(
@@ -591,8 +620,7 @@ def partner_sign_off(
     notify(
         users=business_unit_users(),
         subject=(
-            f"{agency} signed off {PartnerSignOff.Stage(stage).label.lower()} "
-            f"for {case.reference}"
+            f"{agency} signed off {PartnerSignOff.Stage(stage).label.lower()} for {case.reference}"
         ),
         url=case_url(case),
     )

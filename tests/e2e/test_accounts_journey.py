@@ -119,6 +119,9 @@ def test_invited_agency_lead_sets_password_and_enrols_two_factor(
     journey.submit("Continue")
     expect(error_summary(page)).to_contain_text("The code is not correct")
     assert page.get_by_test_id("totp-secret").text_content() == secret
+    # django-otp throttles the device for a second after a wrong code (doubling each time);
+    # a person retyping takes longer than that.
+    page.wait_for_timeout(1_200)
 
     journey.fill("Code from your authenticator app", totp_code(secret))
     journey.submit("Continue")
@@ -182,7 +185,7 @@ def test_sign_out_ends_the_session(journey, make_user):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
-    # Going back in the browser does not bring the signed-in pages back.
+    # Nor does any other signed-in page open.
     journey.visit(reverse("settings:index"))
     assert urlsplit(page.url).path == reverse("accounts:sign-in")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from sightline.accounts.models import Role
 from sightline.actions import services as action_services
@@ -111,7 +110,7 @@ def test_a_refusal_lists_every_missing_required_field_and_the_missing_note(actio
         status_field="status",
         states=ActionStatus,
         initial=ActionStatus.NOT_STARTED,
-        field_labels={"impact_statement": "Impact statement"},
+        field_labels={"impact_statement": "impact statement"},
         transitions=(
             Transition(
                 name="finish",

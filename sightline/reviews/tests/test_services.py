@@ -612,9 +612,18 @@ def test_a_partner_signs_off_each_stage_only_once(partnership):
     services.partner_sign_off(case=case, by=lead, stage="rapid_review", agency=p.icb)
     with pytest.raises(TransitionRefused, match="already signed off"):
         services.partner_sign_off(case=case, by=lead, stage="rapid_review", agency=p.icb)
-    services.partner_sign_off(case=case, by=lead, stage="final_report", agency=p.icb)
+    assert PartnerSignOff.objects.filter(case=case, agency=p.icb).count() == 1
 
-    assert PartnerSignOff.objects.filter(case=case, agency=p.icb).count() == 2
+
+def test_a_partner_cannot_sign_off_a_stage_that_is_not_ready(partnership):
+    p = partnership
+    case = advance_case(p, "meeting_held")
+    lead = p.partner_leads["icb"]
+    with pytest.raises(TransitionRefused, match="not ready for sign-off"):
+        services.partner_sign_off(case=case, by=lead, stage="rapid_review", agency=p.icb)
+    with pytest.raises(TransitionRefused, match="quality assurance"):
+        services.partner_sign_off(case=case, by=lead, stage="final_report", agency=p.icb)
+    assert not PartnerSignOff.objects.filter(case=case).exists()
 
 
 # --------------------------------------------------------------------------- the decision
