@@ -155,7 +155,8 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for folder in ("config", "sightline", "templates"):
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".txt"} and "__pycache__" not in path.parts:
+            skipped = {"__pycache__", "tests"} & set(path.relative_to(ROOT).parts)
+            if path.suffix in {".py", ".html", ".txt"} and not skipped:
                 digest.update(str(path.relative_to(ROOT)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -259,6 +260,13 @@ class Server:
 
 
 def sign_in(base: str, timeout: float) -> requests.Session:
+    try:
+        return _sign_in(base, timeout)
+    except requests.RequestException as exc:
+        raise SetupFailed(f"Signing in failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _sign_in(base: str, timeout: float) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{base}/app/sign-in/", timeout=timeout)
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
@@ -456,9 +464,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (ROOT / "frontend" / "dist").is_dir():
         print("The front-end assets are missing: run `make assets` (or `make bench`).")
         return 2
+    # Ctrl-C, SIGTERM and a closed terminal all end the run through the same clean-up (even
+    # when the shell that started this script ignores SIGINT, as background jobs do).
+    signal.signal(signal.SIGINT, _stop_on_signal)
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGHUP, _stop_on_signal)
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    load_before = os.getloadavg()
     results = []
     try:
         for scale in args.scales:
@@ -490,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other work on the machine skews timings (not query counts): 1, 5, 15 minutes.
+            "load_average_start": [round(x, 2) for x in load_before],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
         },
         "settings": {
             "scales": args.scales,
@@ -505,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         "grows": [r["key"] for r in grows],
         "code_changed_during_run": code_changed,
     }
-    print(f"\nResults: {write_json(report).relative_to(ROOT)}")
+    print(
+        f"\nLoad average (1 min) at start and end: {load_before[0]:.1f}, {os.getloadavg()[0]:.1f}"
+    )
+    print(f"Results: {write_json(report).relative_to(ROOT)}")
     for e in errors:
         print(f"ERROR at scale {e['scale']}: {e['path']}: {e['error']}")
     for r in grows:

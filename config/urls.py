@@ -6,6 +6,8 @@ urlpatterns = [
     path("app/settings/", include("sightline.accounts.urls_settings")),
     path("app/actions/", include("sightline.actions.urls")),
     path("app/reviews/", include("sightline.reviews.urls")),
+    path("app/publishing/", include("sightline.publishing.urls")),
+    path("app/briefings/", include("sightline.learning.urls")),
 ]
 
 handler400 = "sightline.core.views.error_400"

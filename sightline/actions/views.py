@@ -21,11 +21,18 @@ from sightline.actions.forms import (
 from sightline.actions.workflow import ACTION_WORKFLOW
 from sightline.core.clocks import get_calendar, today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
+from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
 
 PAGE_SIZE = 50
+HISTORY_LABELS = {
+    "action.create": "Action added",
+    "action.update": "Details changed",
+    "action.progress": "Progress update added",
+    "action.archive": "Archived",
+}
 EXPORT_COLUMNS = [
     "Reference",
     "Plan",
@@ -293,7 +300,11 @@ def action_detail(request, reference: str):
             "action": action,
             "rag": selectors.action_rag(action, day),
             "updates": selectors.action_detail(action),
-            "history": events_for_object("actions.action", action.pk),
+            "history": history_rows(
+                events_for_object("actions.action", action.pk),
+                workflows=[ACTION_WORKFLOW],
+                labels=HISTORY_LABELS,
+            ),
             "transitions": ACTION_WORKFLOW.available(action, request.user),
             "can_progress": access.can_progress_action(request.user, action),
             "can_manage": access.can_manage_plans(request.user),
@@ -352,6 +363,20 @@ def action_status(request, reference: str, name: str):
         "asks_impact": "impact_statement" in t.required,
         "asks_plan": "carried_to" in t.required,
     }
+    # The fields this move needs are required (so they are not labelled "optional").
+    for field, needed, message in (
+        ("note", t.note_required, "Enter a note explaining the change"),
+        (
+            "impact_statement",
+            context["asks_impact"] and not action.impact_statement,
+            "Enter the impact statement",
+        ),
+        ("carried_to", context["asks_plan"], "Select the plan it is carried into"),
+    ):
+        form.fields[field].required = needed
+        form.fields[field].error_messages["required"] = message
+    if t.note_required:
+        form.fields["note"].help_text = "Say why the status is changing"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

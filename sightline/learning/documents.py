@@ -3,6 +3,7 @@ PDF and the Word document are all built from that content."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -101,9 +102,39 @@ def briefing_content(briefing: Briefing) -> BriefingContent:
     )
 
 
+# Text sizes for the PDF (tenths of a point, as in the stylesheet's app-7mb--size-NN classes),
+# each with the most words in one tile that usually fit on the page at that size.
+PRINT_SIZES = ((95, 85), (90, 95), (85, 120), (80, 135), (75, None))
+# The most words one tile may hold: at the smallest size, a page holds seven tiles this long.
+MAX_TILE_WORDS = 150
+
+
+def word_count(text: str) -> int:
+    return len((text or "").split())
+
+
+def _largest_tile(content: BriefingContent) -> int:
+    counts = [sum(word_count(p) for p in tile.paragraphs) for tile in content.tiles]
+    counts.append(sum(word_count(q) for q in content.questions))
+    return max(counts)
+
+
 def briefing_pdf(content: BriefingContent) -> bytes:
-    """The one-page, tagged PDF in the seven-tile layout."""
-    return render_pdf(PRINT_TEMPLATE, {"sheet": content}, base_url=f"{STATIC_DIR}/")
+    """The one-page, tagged PDF in the seven-tile layout.
+
+    It starts at the largest text size the longest tile allows and, if the page still
+    overflows, steps down a size at a time (to 7.5pt) until it fits."""
+    from pypdf import PdfReader
+
+    largest = _largest_tile(content)
+    sizes = [size for size, limit in PRINT_SIZES if limit is None or largest <= limit]
+    for size in sizes:
+        pdf = render_pdf(
+            PRINT_TEMPLATE, {"sheet": content, "print_size": size}, base_url=f"{STATIC_DIR}/"
+        )
+        if size == sizes[-1] or len(PdfReader(io.BytesIO(pdf)).pages) == 1:
+            return pdf
+    raise RuntimeError("unreachable")
 
 
 def briefing_docx(content: BriefingContent) -> bytes:

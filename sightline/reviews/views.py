@@ -22,6 +22,7 @@ from sightline.accounts.models import Agency, Role
 from sightline.core.calendar import ClockStatus
 from sightline.core.clocks import ClockBook, today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
+from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
@@ -39,7 +40,7 @@ from sightline.reviews.forms import (
     SubjectForm,
 )
 from sightline.reviews.models import CaseStage, IncidentNotification, PartnerSignOff
-from sightline.reviews.workflow import NOTIFICATION_WORKFLOW
+from sightline.reviews.workflow import NOTIFICATION_WORKFLOW, WORKFLOWS
 
 PAGE_SIZE = 50
 HISTORY_LENGTH = 20
@@ -144,6 +145,8 @@ def add_refusal(
     by_message = {}
     for name, label in (labels or {}).items():
         if name in form.fields:
+            # The workflow keeps proper nouns ("Enter the Panel reference"): match either form.
+            by_message[f"Enter the {label}"] = name
             by_message[f"Enter the {label.lower()}"] = name
     for message in error.messages:
         name = by_message.get(message)
@@ -302,23 +305,10 @@ def _signoff_rows(case, signoffs) -> list[dict]:
 
 
 def _history(case):
-    events = list(events_for_object("reviews.case", case.pk).order_by("-id")[:HISTORY_LENGTH])
-    rows = []
-    for event in events:
-        label = HISTORY_LABELS.get(event.action)
-        if label is None:
-            label = event.action.replace("_", " ").replace(".", ": ").capitalize()
-        detail = ""
-        stage = (event.changes or {}).get("stage")
-        if event.action == "case.stage" and stage:
-            detail = (
-                f"{STAGE_LABELS.get(stage[0], stage[0])} to {STAGE_LABELS.get(stage[1], stage[1])}"
-            )
-        elif (event.changes or {}).get("status"):
-            before, after = event.changes["status"]
-            detail = f"{str(before).replace('_', ' ')} to {str(after).replace('_', ' ')}"
-        rows.append({"event": event, "label": label, "detail": detail})
-    return rows
+    events = events_for_object("reviews.case", case.pk).order_by("-id")[:HISTORY_LENGTH]
+    return history_rows(
+        events, workflows=WORKFLOWS, labels=HISTORY_LABELS, state_labels=STAGE_LABELS
+    )
 
 
 @login_required

@@ -97,9 +97,7 @@ def test_invited_agency_lead_sets_password_and_enrols_two_factor(
     journey.fill("Confirm new password", NEW_PASSWORD)
     journey.submit("Save password")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        "Your password has been set"
-    )
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your password has been set")
 
     # The link works once.
     journey.visit(path, status=404)
@@ -139,7 +137,9 @@ def test_invited_agency_lead_sets_password_and_enrols_two_factor(
     expect(page.get_by_role("heading", level=1)).to_have_text("What to do next")
 
     journey.visit(reverse("accounts:account"))
-    expect(page.get_by_text("Agency safeguarding lead, Northfield Community Health")).to_be_visible()
+    expect(
+        page.get_by_text("Agency safeguarding lead, Northfield Community Health")
+    ).to_be_visible()
     expect(page.get_by_text("Authenticator app set up; 10 recovery codes left")).to_be_visible()
 
 

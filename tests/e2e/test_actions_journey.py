@@ -122,9 +122,9 @@ def test_action_from_plan_to_sign_off(journey, second_journey, people, tmp_path)
     bu_journey.fill("Month", str(due.month))
     bu_journey.fill("Year", str(due.year))
     bu_journey.submit("Save action")
-    expect(banner(bu_page)).to_contain_text("added")
     action = Action.objects.get(description=description)
     reference = action.reference
+    expect(banner(bu_page)).to_contain_text(f"Action {reference} added")
     assert action.status == ActionStatus.NOT_STARTED
     expect(bu_page.get_by_role("link", name=reference)).to_be_visible()
 
@@ -136,7 +136,9 @@ def test_action_from_plan_to_sign_off(journey, second_journey, people, tmp_path)
 
     lead_journey.click_link("1 unread notification")
     expect(heading(lead_page)).to_have_text("Notifications")
-    expect(lead_page.get_by_role("link", name=re.compile(f"New action {reference}"))).to_be_visible()
+    expect(
+        lead_page.get_by_role("link", name=re.compile(f"New action {reference}"))
+    ).to_be_visible()
     lead_journey.submit("Mark all as read")
     expect(lead_page.get_by_role("link", name="1 unread notification")).to_have_count(0)
 

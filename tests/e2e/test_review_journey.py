@@ -66,6 +66,7 @@ class Story:
     day: date  # today
     aware: date
     sent: date
+    reviewer: object  # the independent reviewer's existing account
     reference: str = ""
     action: str = ""
 
@@ -79,6 +80,7 @@ class Story:
     def as_(self, who: str):
         """The journey of the person `who` (signed in the first time they are needed)."""
         users = {
+            "reviewer": self.reviewer,
             "trust": self.p.agency_leads["trust"],
             "police": self.p.agency_leads["police"],
             "school": self.p.agency_leads["school"],
@@ -87,11 +89,7 @@ class Story:
             "scrutineer": self.p.scrutineer,
             **{f"partner:{key}": self.p.partner_leads[key] for key in PARTNER_KEYS},
         }
-        if who == "reviewer":
-            users["reviewer"] = self.reviewer
         return self.people.open(who, users[who])
-
-    reviewer: object = None
 
     def expect_clock(self, page, title: str, due: date) -> None:
         """The clock strip on every case page: its due date and the working days left."""
@@ -117,7 +115,12 @@ def error_summary(page):
     return page.locator(".govuk-error-summary")
 
 
-def test_case_goes_from_concern_to_closed_local_review(partnership, people, make_user, tmp_path):  # noqa: F811
+def test_case_goes_from_concern_to_closed_local_review(
+    partnership,  # noqa: F811 - the fixture imported above
+    people,
+    make_user,
+    tmp_path,
+):
     day = today()
     calendar = get_calendar()
     aware = calendar.subtract_working_days(day, 2)
@@ -127,9 +130,9 @@ def test_case_goes_from_concern_to_closed_local_review(partnership, people, make
         day=day,
         aware=aware,
         sent=calendar.add_working_days(aware, 1),
-    )
-    story.reviewer = make_user(
-        Role.REVIEWER, partnership.reviewers, REVIEWER_EMAIL, full_name="Helen Marsh"
+        reviewer=make_user(
+            Role.REVIEWER, partnership.reviewers, REVIEWER_EMAIL, full_name="Helen Marsh"
+        ),
     )
 
     raise_concern(story)
@@ -179,7 +182,7 @@ def raise_concern(story: Story) -> None:
     assert match, page.url
     story.reference = match.group(1)
     expect(heading(page)).to_have_text("Child A")
-    expect(page.locator("#case-clock")).to_contain_text("Concern")
+    expect(page.locator("#case-clock")).to_contain_text("Stage: Notification decision")
     # The notifier has 5 working days from the date of awareness.
     story.expect_clock(
         page, "Notification to the Panel", story.calendar.add_working_days(story.aware, 5)
@@ -211,7 +214,11 @@ def notify_the_panel(story: Story) -> None:
     journey.submit("Record the decision")
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(error_summary(page)).to_contain_text("Enter the Panel reference")
-    expect(error_summary(page).get_by_role("link")).to_have_count(1)
+    # The message is on the field: the summary links to it and the field shows it too.
+    summary_link = error_summary(page).get_by_role("link", name="Enter the Panel reference")
+    summary_link.click()
+    expect(page.get_by_label(label("Panel reference"))).to_be_focused()
+    expect(page.locator("#id_panel_reference-error")).to_contain_text("Enter the Panel reference")
     # What was entered is kept.
     decision_date = page.get_by_role("group", name=label("Decision date"))
     expect(decision_date.get_by_label("Day", exact=True)).to_have_value(str(story.sent.day))
@@ -288,6 +295,11 @@ def request_and_submit_returns(story: Story) -> None:
     expect(page.get_by_text("3 of 3 returns submitted.")).to_be_visible()
     bu.submit("Share the collated pack with the agencies")
     expect(banner(page)).to_contain_text("The collated pack is shared")
+    # Now the trust can read the police's return (but not change it).
+    trust.visit(story.case_path("reviews:return", story.p.police.pk))
+    expect(heading(trust.page)).to_have_text(f"{POLICE}: rapid review return")
+    expect(trust.page.get_by_text(returns["police"][1])).to_be_visible()
+    expect(trust.page.get_by_role("button", name="Submit return")).to_have_count(0)
 
 
 def _move_rapid_review(bu, transition: str, fill_section=None) -> None:
@@ -318,7 +330,11 @@ def hold_the_meeting_and_recommend(story: Story) -> None:
 
     def recommendation(journey):
         page = journey.page
-        choose(page, "What does the rapid review recommend?", "Local child safeguarding practice review")
+        choose(
+            page,
+            "What does the rapid review recommend?",
+            "Local child safeguarding practice review",
+        )
         page.get_by_label(REG11_CRITERIA["criterion_improvements"], exact=True).check()
         page.get_by_label(REG11_CRITERIA["criterion_agencies_working_together"], exact=True).check()
         journey.fill(
@@ -368,7 +384,9 @@ def sign_off_and_decide(story: Story) -> None:
 
     def decision(journey):
         choose(
-            journey.page, "What have the safeguarding partners decided?", "Commission a local review"
+            journey.page,
+            "What have the safeguarding partners decided?",
+            "Commission a local review",
         )
         fill_date(journey.page, "Decision date", story.day)
         journey.fill(label("Reasons for the decision"), "Criteria (a) and (c) are met.")
@@ -445,9 +463,7 @@ def run_the_local_review(story: Story, tmp_path) -> None:
     form.get_by_label(label("Email address")).fill(REVIEWER_EMAIL)
     form.get_by_label(label("Organisation")).select_option(label="Independent reviewers")
     fill_date(form, "Access ends on", add_months(story.day, 9))
-    expect(
-        form.get_by_label(re.compile(r"^They may open the restricted record"))
-    ).to_be_checked()
+    expect(form.get_by_label(re.compile(r"^They may open the restricted record"))).to_be_checked()
     bu.submit("Appoint reviewer")
     expect(banner(page)).to_contain_text("Helen Marsh is appointed as the independent reviewer")
 

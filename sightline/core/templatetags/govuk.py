@@ -16,6 +16,8 @@ Filters:
     govuk_date      5 March 2026
     govuk_time      2:30pm, 12pm (noon), 12am (midnight)
     govuk_datetime  5 March 2026 at 2:30pm
+
+The field components themselves are rendered by `sightline.core.govuk_widgets`.
 """
 
 from __future__ import annotations
@@ -26,14 +28,13 @@ from collections.abc import Iterable
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.forms.widgets import Input
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
 
-from sightline.core.forms import DATE_PARTS, GovukDateWidget, error_parts
+from sightline.core.forms import GovukDateWidget
+from sightline.core.govuk_widgets import css_classes, html_attrs, join_html, render_field
 
 register = template.Library()
 
@@ -52,45 +53,7 @@ MONTHS = (
     "November",
     "December",
 )
-BLANK_CHOICE_LABEL = "---------"
-DJANGO_TEXTAREA_ROWS = "10"
-LINE_BREAK = mark_safe("<br>")  # a constant, never user input
 TAG_COLOURS = {"grey", "green", "teal", "purple", "magenta", "red", "orange", "yellow"}
-LABEL_SIZES = {"xl", "l", "m", "s"}
-# Attributes the tags set themselves, or that GOV.UK advises against (validation is done on
-# the server so that errors are shown in the GOV.UK way).
-OWN_ATTRS = {"id", "name", "type", "value", "class", "required", "maxlength", "minlength"}
-
-
-# ---------------------------------------------------------------------------------------------
-# Small HTML helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def _attrs(attrs: dict) -> SafeString:
-    """Render attributes: True -> bare attribute, False/None/"" -> left out; values escaped."""
-    parts = []
-    for key, value in attrs.items():
-        if value is None or value is False or value == "":
-            continue
-        if value is True:
-            parts.append(format_html(" {}", key))
-        else:
-            parts.append(format_html(' {}="{}"', key, value))
-    return _join(*parts)
-
-
-def _join(*pieces) -> SafeString:
-    """Join pieces of HTML, skipping empty ones; pieces not already safe are escaped."""
-    return format_html_join("", "{}", ((piece,) for piece in pieces if piece))
-
-
-def _classes(*names) -> str:
-    return " ".join(str(name) for name in names if name)
-
-
-def _widget_attrs(widget: forms.Widget) -> dict:
-    return {key: value for key, value in widget.attrs.items() if key not in OWN_ATTRS}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,399 +124,8 @@ def govuk_error_summary(*form_list, title="There is a problem"):
         '<ul class="govuk-list govuk-error-summary__list">{}</ul>'
         "</div></div></div>",
         title,
-        _join(*rows),
+        join_html(*rows),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Fields
-# ---------------------------------------------------------------------------------------------
-
-
-class _Field:
-    """What every component needs to know about a bound field."""
-
-    def __init__(self, bound_field: BoundField, options: dict):
-        self.bf = bound_field
-        self.widget = bound_field.field.widget
-        self.options = options
-        self.id = bound_field.auto_id or bound_field.html_name
-        self.name = bound_field.html_name
-        self.errors = [str(error) for error in bound_field.errors]
-        help_text = options.get("hint")
-        if help_text is None:
-            help_text = bound_field.help_text
-        self.hint = help_text or ""
-        self.hint_id = f"{self.id}-hint" if self.hint else ""
-        self.error_id = f"{self.id}-error" if self.errors else ""
-
-    # -- pieces -----------------------------------------------------------------------------
-    def label_text(self, *, mark_optional: bool = True):
-        label = self.options.get("label")
-        if label is None:
-            label = self.bf.label
-        if mark_optional and not self.bf.field.required:
-            return format_html("{} (optional)", label)
-        return conditional_escape(label)
-
-    def size(self) -> str:
-        size = self.options.get("label_size") or (
-            "l" if self.options.get("is_page_heading") else ""
-        )
-        return size if size in LABEL_SIZES else ""
-
-    def described_by(self, *extra) -> str:
-        existing = self.widget.attrs.get("aria-describedby", "")
-        return _classes(existing, self.hint_id, self.error_id, *extra)
-
-    def hint_html(self, *, extra_class: str = "", hint_id: str = ""):
-        if not self.hint:
-            return ""
-        return format_html(
-            '<div id="{}" class="{}">{}</div>',
-            hint_id or self.hint_id,
-            _classes("govuk-hint", extra_class),
-            self.hint,
-        )
-
-    def error_html(self):
-        if not self.errors:
-            return ""
-        messages = format_html_join(LINE_BREAK, "{}", ((error,) for error in self.errors))
-        return format_html(
-            '<p id="{}" class="govuk-error-message">'
-            '<span class="govuk-visually-hidden">Error:</span> {}</p>',
-            self.error_id,
-            messages,
-        )
-
-    def label_html(self):
-        label = format_html(
-            '<label class="{}" for="{}">{}</label>',
-            _classes("govuk-label", self.size() and f"govuk-label--{self.size()}"),
-            self.id,
-            self.label_text(),
-        )
-        if self.options.get("is_page_heading"):
-            return format_html('<h1 class="govuk-label-wrapper">{}</h1>', label)
-        return label
-
-    def form_group(self, *content):
-        group_class = _classes(
-            "govuk-form-group",
-            self.errors and "govuk-form-group--error",
-            self.options.get("form_group_classes"),
-        )
-        return format_html('<div class="{}">{}</div>', group_class, _join(*content))
-
-    def fieldset(self, content, *, mark_optional: bool = True, role: str = ""):
-        size = self.size()
-        legend_text = self.label_text(mark_optional=mark_optional)
-        if self.options.get("is_page_heading"):
-            legend_text = format_html('<h1 class="govuk-fieldset__heading">{}</h1>', legend_text)
-        legend = format_html(
-            '<legend class="{}">{}</legend>',
-            _classes("govuk-fieldset__legend", size and f"govuk-fieldset__legend--{size}"),
-            legend_text,
-        )
-        return format_html(
-            '<fieldset class="govuk-fieldset"{}>{}{}</fieldset>',
-            _attrs({"role": role, "aria-describedby": self.described_by()}),
-            legend,
-            content,
-        )
-
-    def value(self):
-        return self.bf.value()
-
-    def choice_options(self):
-        """(value, label, selected) for each option, with (group, options) for optgroups."""
-        values = self.widget.format_value(self.value())
-        groups = self.widget.optgroups(self.name, values)
-        return [
-            (group_name, [(opt["value"], opt["label"], opt["selected"]) for opt in options])
-            for group_name, options, _index in groups
-        ]
-
-
-def _input_type(widget: forms.Widget) -> tuple[str, dict]:
-    """The input type and any extra attributes GOV.UK recommends for it."""
-    if isinstance(widget, forms.EmailInput):
-        return "email", {"spellcheck": "false"}
-    if isinstance(widget, forms.URLInput):
-        return "url", {"spellcheck": "false"}
-    if isinstance(widget, forms.PasswordInput):
-        return "password", {}
-    if isinstance(widget, forms.NumberInput):
-        # GOV.UK advises against type="number": a text input with a numeric keypad instead.
-        step = str(widget.attrs.get("step", ""))
-        return "text", {"inputmode": "decimal" if step and step != "1" else "numeric"}
-    return getattr(widget, "input_type", "text") or "text", {}
-
-
-def _render_input(f: _Field):
-    widget = f.widget
-    input_type, extra = _input_type(widget)
-    value = f.value()
-    if isinstance(widget, forms.PasswordInput) and not widget.render_value:
-        value = None
-    value = widget.format_value(value)
-    attrs = {
-        **extra,
-        **{k: v for k, v in _widget_attrs(widget).items() if k not in {"step", "min", "max"}},
-    }
-    if f.options.get("autocomplete"):
-        attrs["autocomplete"] = f.options["autocomplete"]
-    if "spellcheck" in f.options:
-        attrs["spellcheck"] = "true" if f.options["spellcheck"] else "false"
-    attrs["aria-describedby"] = f.described_by()
-    element = format_html(
-        '<input class="{}" id="{}" name="{}" type="{}"{}{}>',
-        _classes(
-            "govuk-input",
-            widget.attrs.get("class"),
-            f.options.get("classes"),
-            f.errors and "govuk-input--error",
-        ),
-        f.id,
-        f.name,
-        input_type,
-        _attrs({"value": value}) if value not in (None, "") else "",
-        _attrs(attrs),
-    )
-    return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
-
-
-def _render_textarea(f: _Field):
-    widget = f.widget
-    attrs = {k: v for k, v in _widget_attrs(widget).items() if k not in {"rows", "cols"}}
-    attrs["aria-describedby"] = f.described_by()
-    rows = widget.attrs.get("rows")
-    if str(rows) == DJANGO_TEXTAREA_ROWS:
-        rows = None  # Django's default, not a choice made by the form
-    rows = f.options.get("rows") or rows or 5
-    value = widget.format_value(f.value()) or ""
-    element = format_html(
-        '<textarea class="{}" id="{}" name="{}" rows="{}"{}>\n{}</textarea>',
-        _classes(
-            "govuk-textarea",
-            widget.attrs.get("class"),
-            f.options.get("classes"),
-            f.errors and "govuk-textarea--error",
-        ),
-        f.id,
-        f.name,
-        rows,
-        _attrs(attrs),
-        value,
-    )
-    return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
-
-
-def _option(value, label, selected):
-    return format_html(
-        '<option value="{}"{}>{}</option>', value, " selected" if selected else "", label
-    )
-
-
-def _render_select(f: _Field):
-    widget = f.widget
-    attrs = _widget_attrs(widget)
-    attrs["aria-describedby"] = f.described_by()
-    if widget.allow_multiple_selected:
-        attrs["multiple"] = True
-    rendered = []
-    for group_name, options in f.choice_options():
-        inner = _join(*(_option(*option) for option in options))
-        if group_name is None:
-            rendered.append(inner)
-        else:
-            rendered.append(format_html('<optgroup label="{}">{}</optgroup>', group_name, inner))
-    element = format_html(
-        '<select class="{}" id="{}" name="{}"{}>{}</select>',
-        _classes(
-            "govuk-select",
-            widget.attrs.get("class"),
-            f.options.get("classes"),
-            f.errors and "govuk-select--error",
-        ),
-        f.id,
-        f.name,
-        _attrs(attrs),
-        _join(*rendered),
-    )
-    return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
-
-
-def _render_choices(f: _Field, kind: str):
-    """Radios (kind 'radios') or checkboxes (kind 'checkboxes') in a fieldset.
-
-    The first input has the field's own id so that error summary links reach it; the rest
-    are numbered from 2, as in the GOV.UK components."""
-    input_type = "radio" if kind == "radios" else "checkbox"
-    items = []
-    number = 0
-    for group_name, options in f.choice_options():
-        if group_name is not None:
-            items.append(format_html('<div class="govuk-{}__divider">{}</div>', kind, group_name))
-        for value, label, selected in options:
-            if str(value) == "" and str(label) == BLANK_CHOICE_LABEL:
-                continue
-            number += 1
-            item_id = f.id if number == 1 else f"{f.id}-{number}"
-            items.append(
-                format_html(
-                    '<div class="govuk-{kind}__item">'
-                    '<input class="govuk-{kind}__input" id="{id}" name="{name}" type="{type}" '
-                    'value="{value}"{checked}>'
-                    '<label class="govuk-label govuk-{kind}__label" for="{id}">{label}</label>'
-                    "</div>",
-                    kind=kind,
-                    id=item_id,
-                    name=f.name,
-                    type=input_type,
-                    value=value,
-                    checked=" checked" if selected else "",
-                    label=label,
-                )
-            )
-    group = format_html(
-        '<div class="{}" data-module="govuk-{}">{}</div>',
-        _classes(f"govuk-{kind}", f.options.get("classes")),
-        kind,
-        _join(*items),
-    )
-    content = _join(f.hint_html(), f.error_html(), group)
-    return f.form_group(f.fieldset(content, mark_optional=kind == "radios"))
-
-
-def _render_checkbox(f: _Field):
-    """A single checkbox (BooleanField): the checkboxes component with one item."""
-    widget = f.widget
-    checked = bool(widget.check_test(f.value()))
-    item_hint_id = f"{f.id}-item-hint" if f.hint else ""
-    described_by = _classes(widget.attrs.get("aria-describedby"), f.error_id, item_hint_id)
-    attrs = _widget_attrs(widget)
-    attrs["aria-describedby"] = described_by
-    item = format_html(
-        '<div class="govuk-checkboxes__item">'
-        '<input class="govuk-checkboxes__input" id="{}" name="{}" type="checkbox" value="true"'
-        "{}{}>"
-        '<label class="govuk-label govuk-checkboxes__label" for="{}">{}</label>{}'
-        "</div>",
-        f.id,
-        f.name,
-        " checked" if checked else "",
-        _attrs(attrs),
-        f.id,
-        f.label_text(mark_optional=False),
-        f.hint_html(extra_class="govuk-checkboxes__hint", hint_id=item_hint_id),
-    )
-    group = format_html(
-        '<div class="{}" data-module="govuk-checkboxes">{}</div>',
-        _classes("govuk-checkboxes", f.options.get("classes")),
-        item,
-    )
-    return f.form_group(f.error_html(), group)
-
-
-def _render_file(f: _Field):
-    widget = f.widget
-    attrs = _widget_attrs(widget)
-    if getattr(widget, "allow_multiple_selected", False):
-        attrs["multiple"] = True
-    attrs["aria-describedby"] = f.described_by()
-    element = format_html(
-        '<input class="{}" id="{}" name="{}" type="file"{}>',
-        _classes(
-            "govuk-file-upload",
-            widget.attrs.get("class"),
-            f.options.get("classes"),
-            f.errors and "govuk-file-upload--error",
-        ),
-        f.id,
-        f.name,
-        _attrs(attrs),
-    )
-    return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
-
-
-def _date_error_parts(f: _Field) -> set[str]:
-    if not f.errors:
-        return set()
-    data = f.bf.form.errors.as_data().get(f.bf.name, [])
-    parts: set[str] = set()
-    for error in data:
-        parts.update(error_parts(error.code))
-    return parts or set(DATE_PARTS)
-
-
-def _render_date(f: _Field):
-    widget = f.widget
-    value = f.value()
-    if not isinstance(value, list | tuple):
-        value = widget.decompress(value)
-    value = list(value) + [None] * (3 - len(value))
-    in_error = _date_error_parts(f)
-    items = []
-    for index, part in enumerate(DATE_PARTS):
-        subwidget = widget.widgets[index]
-        part_id = f"{f.id}_{part}"
-        attrs = {"inputmode": "numeric", **_widget_attrs(subwidget)}
-        part_value = value[index]
-        items.append(
-            format_html(
-                '<div class="govuk-date-input__item"><div class="govuk-form-group">'
-                '<label class="govuk-label govuk-date-input__label" for="{}">{}</label>'
-                '<input class="{}" id="{}" name="{}" type="text"{}{}>'
-                "</div></div>",
-                part_id,
-                part.capitalize(),
-                _classes(
-                    "govuk-input govuk-date-input__input",
-                    "govuk-input--width-4" if part == "year" else "govuk-input--width-2",
-                    part in in_error and "govuk-input--error",
-                ),
-                part_id,
-                f"{f.name}_{part}",
-                _attrs({"value": part_value}) if part_value not in (None, "") else "",
-                _attrs(attrs),
-            )
-        )
-    group = format_html(
-        '<div class="{}" id="{}">{}</div>',
-        _classes("govuk-date-input", f.options.get("classes")),
-        f.id,
-        _join(*items),
-    )
-    content = _join(f.hint_html(), f.error_html(), group)
-    return f.form_group(f.fieldset(content, role="group"))
-
-
-def _render_other(f: _Field):
-    """Any other widget: Django's own rendering inside a GOV.UK form group."""
-    element = f.bf.as_widget(attrs={"aria-describedby": f.described_by() or None})
-    return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
-
-
-def _renderer_for(widget: forms.Widget):
-    if isinstance(widget, GovukDateWidget):
-        return _render_date
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return lambda f: _render_choices(f, "checkboxes")
-    if isinstance(widget, forms.RadioSelect):
-        return lambda f: _render_choices(f, "radios")
-    if isinstance(widget, forms.Select):
-        return _render_select
-    if isinstance(widget, forms.Textarea):
-        return _render_textarea
-    if isinstance(widget, forms.CheckboxInput):
-        return _render_checkbox
-    if isinstance(widget, forms.FileInput):
-        return _render_file
-    if isinstance(widget, Input) and not isinstance(widget, forms.MultipleHiddenInput):
-        return _render_input
-    return _render_other
 
 
 @register.simple_tag
@@ -582,8 +154,7 @@ def govuk_field(
         label=label,
         hint=hint,
     )
-    field = _Field(bound_field, options)
-    return _renderer_for(bound_field.field.widget)(field)
+    return render_field(bound_field, options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,7 +175,7 @@ def govuk_button(
     button_type="submit",
 ):
     """A GOV.UK button: a submit button, or a link styled as a button when href is given."""
-    class_names = _classes(
+    class_names = css_classes(
         "govuk-button",
         secondary and "govuk-button--secondary",
         warning and "govuk-button--warning",
@@ -622,7 +193,7 @@ def govuk_button(
         '<button type="{}" class="{}" data-module="govuk-button"{}>{}</button>',
         button_type,
         class_names,
-        _attrs(
+        html_attrs(
             {
                 "name": name,
                 "value": value,
@@ -639,7 +210,7 @@ def govuk_tag(text, colour="", classes=""):
     colour = str(colour or "").strip().lower()
     modifier = f"govuk-tag--{colour}" if colour in TAG_COLOURS else ""
     return format_html(
-        '<strong class="{}">{}</strong>', _classes("govuk-tag", modifier, classes), text
+        '<strong class="{}">{}</strong>', css_classes("govuk-tag", modifier, classes), text
     )
 
 
@@ -782,7 +353,7 @@ def sort_header(context, field, label, default="", classes=""):
     """A sortable <th> with aria-sort, holding the sort link."""
     return format_html(
         '<th scope="col" class="{}" aria-sort="{}">{}</th>',
-        _classes("govuk-table__header", classes),
+        css_classes("govuk-table__header", classes),
         _sort_state(context, field, default),
         _sort_link(context, field, label, default),
     )

@@ -16,8 +16,8 @@ from sightline.core import clocks
 from sightline.core.clocks import ClockBook, get_calendar
 from sightline.core.models import CalendarOverride, ClockDefinition
 from sightline.core.services import calendar_override_create
-from sightline.reviews import selectors
-from sightline.reviews.models import Case, RapidReview
+from sightline.reviews import selectors, services_local
+from sightline.reviews.models import Case, CaseStage, LocalReview, RapidReview
 from sightline.reviews.tests.conftest import advance_case
 
 pytestmark = pytest.mark.django_db
@@ -94,10 +94,37 @@ def test_a_local_review_runs_six_calendar_months_from_the_decision(partnership, 
     assert clock.status.due == due
 
 
-@pytest.mark.parametrize("point", ["sent_to_panel", "ready_for_publication"])
-def test_no_clock_runs_while_the_case_waits_for_a_decision_or_publication(partnership, point):
-    case = advance_case(partnership, point)
+def test_no_clock_runs_while_the_case_waits_for_the_decision(partnership):
+    case = advance_case(partnership, "sent_to_panel")
     assert clock_of(case, case.aware_date) is None
+
+
+def test_the_local_review_clock_runs_until_publication_and_stops_at_closure(partnership):
+    # "Completed and published within 6 months": decided Mon 14 Dec 2026, so due Mon 14 Jun
+    # 2027 even though the final report was agreed on Fri 14 May 2027.
+    case = advance_case(
+        partnership,
+        "ready_for_publication",
+        aware_date=date(2026, 11, 2),
+        decision_date=date(2026, 12, 14),
+    )
+    assert case.stage == CaseStage.READY_FOR_PUBLICATION
+    clock = clock_of(case, date(2027, 4, 1))
+
+    assert clock.code == "lcspr"
+    assert clock.label == "Local review completed and published"
+    assert clock.start == date(2026, 12, 14)
+    assert clock.status.due == date(2027, 6, 14)
+    assert clock.status.rag == "on_track"
+    assert clock_of(case, date(2027, 6, 15)).status.rag == "overdue"
+
+    review = LocalReview.objects.get(case=case)
+    services_local.local_review_transition(
+        review=review, by=partnership.bu, name="close", expected_version=review.version
+    )
+    case.refresh_from_db()
+    assert case.stage == CaseStage.CLOSED
+    assert clock_of(case, date(2027, 6, 15)) is None
 
 
 # --------------------------------------------------------------------------- holidays

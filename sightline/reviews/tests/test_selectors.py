@@ -156,14 +156,15 @@ def test_the_years_offered_are_those_of_visible_cases(partnership, board):
 
 def test_dashboard_rows_are_ordered_by_due_date_with_no_clock_last(partnership):
     p = partnership
-    on = date(2026, 12, 1)
+    on = date(2026, 12, 4)  # a Friday
     # Local review decided Mon 2 Nov 2026: due Sun 2 May 2027.
     local = advance_case(
         p, "decided_lcspr", aware_date=date(2026, 9, 1), decision_date=date(2026, 11, 2)
     )
-    # Notification from awareness Tue 1 Dec 2026: due Tue 8 Dec 2026.
+    # Notification from awareness Tue 1 Dec 2026: due Tue 8 Dec 2026, due soon (2 working days
+    # left: Mon 7, Tue 8).
     concern = advance_case(p, aware_date=date(2026, 12, 1), pseudonym="Child B")
-    # Rapid review from Tue 24 Nov 2026: due Tue 15 Dec 2026.
+    # Rapid review from Tue 24 Nov 2026: due Tue 15 Dec 2026, 7 working days away: on track.
     rapid = advance_case(
         p,
         "notified",
@@ -363,8 +364,13 @@ def test_the_notifier_is_asked_to_decide_whether_to_notify(partnership):
     (task,) = section.tasks
     assert task.title == f"Decide whether to notify {case.reference}"
     assert (task.url, task.due, task.meta) == (url, date(2027, 3, 8), "Child A")
+    # Due Mon 8 Mar 2027; a concern raised today starts on track (due soon is 2 working days).
     (deadline,) = section.deadlines
     assert deadline.title == f"Notification to the Panel: {case.reference}"
+    assert (deadline.due, deadline.rag) == (date(2027, 3, 8), "on_track")
+
+    thu_4_mar = date(2027, 3, 4)  # two working days left: Fri 5, Mon 8
+    (deadline,) = selectors.home_section(p.notifier, thu_4_mar, horizon(thu_4_mar)).deadlines
     assert (deadline.due, deadline.rag) == (date(2027, 3, 8), "due_soon")
 
 

@@ -1167,8 +1167,12 @@ MON_1_MAR_2027 = date(2027, 3, 1)
 def test_a_clock_due_soon_reminds_its_owners(partnership):
     p = partnership
     case = advance_case(p, "concern", aware_date=MON_1_MAR_2027)
-    # Notification due Mon 8 Mar 2027 (5 working days); on Wed 3 Mar it is due soon.
-    sent = services.case_send_reminders(on=date(2027, 3, 3))
+    # Notification due Mon 8 Mar 2027 (5 working days); due soon within 2 working days. On
+    # Wed 3 Mar three are left (Thu 4, Fri 5, Mon 8): still on track, so nobody is reminded.
+    assert services.case_send_reminders(on=date(2027, 3, 3)) == 0
+    assert not Notification.objects.filter(dedupe_key__startswith="case-due").exists()
+    # On Thu 4 Mar two are left (Fri 5, Mon 8): due soon.
+    sent = services.case_send_reminders(on=date(2027, 3, 4))
 
     wanted = f"Due soon: Notification to the Panel for {case.reference} by 8 March 2027"
     assert wanted in subjects_for(p.notifier)
@@ -1199,11 +1203,11 @@ def test_a_clock_on_track_sends_nothing(partnership):
 
 def test_running_reminders_twice_the_same_day_sends_nothing_new(partnership):
     p = partnership
-    advance_case(p, "concern", aware_date=MON_1_MAR_2027)
-    advance_case(p, "concern", aware_date=date(2027, 2, 15), pseudonym="Child B")
-    first = services.case_send_reminders(on=date(2027, 3, 3))
+    advance_case(p, "concern", aware_date=MON_1_MAR_2027)  # due Mon 8 Mar: due soon on Thu 4
+    advance_case(p, "concern", aware_date=date(2027, 2, 15), pseudonym="Child B")  # overdue
+    first = services.case_send_reminders(on=date(2027, 3, 4))
     count = Notification.objects.count()
-    second = services.case_send_reminders(on=date(2027, 3, 3))
+    second = services.case_send_reminders(on=date(2027, 3, 4))
 
     assert first == 4
     assert second == 0
@@ -1239,7 +1243,9 @@ def test_the_daily_task_sends_the_reminders(partnership):
     from sightline.reviews.tasks import send_case_reminders
 
     advance_case(partnership, "concern", aware_date=MON_1_MAR_2027)
-    result = send_case_reminders.enqueue("2027-03-03")
+    # Due Mon 8 Mar 2027: on track on Wed 3 Mar, due soon (2 working days left) on Thu 4 Mar.
+    assert send_case_reminders.enqueue("2027-03-03").return_value == 0
+    result = send_case_reminders.enqueue("2027-03-04")
     assert result.return_value == 2
 
 

@@ -368,17 +368,25 @@ def test_each_transition_is_refused_from_every_other_state(partnership, move):
 # --------------------------------------------------------------------------- wrong person
 
 
+# Moves whose service refuses anyone but the business unit before the workflow is consulted.
+BUSINESS_UNIT_ONLY = {"request_returns"}
+
+
 @pytest.mark.parametrize("move", MOVES, ids=MOVE_IDS)
 def test_each_transition_is_refused_for_every_other_role(partnership, move):
     case = ready(partnership, move)
     t = move.transition
     version = record_of(case, move.workflow).version
+    if move.name in BUSINESS_UNIT_ONLY:
+        wanted = ["Only the business unit can do that."]
+    else:
+        wanted = [f"You cannot “{t.label.lower()}” here."]
 
     for role in (r for r in ROLES if r not in move.allowed):
         record = record_of(case, move.workflow)
         with pytest.raises(TransitionRefused) as refused:
             perform(partnership, move, record, user_for(partnership, role, case))
-        assert refused.value.messages == [f"You cannot “{t.label.lower()}” here."], role
+        assert refused.value.messages == wanted, role
 
     record = record_of(case, move.workflow)
     assert record.status in t.sources
@@ -574,10 +582,34 @@ def test_confirming_sign_off_names_every_missing_partner(partnership):
 
 def test_final_report_sign_offs_do_not_count_for_the_rapid_review(partnership):
     p = partnership
+    everyone = (
+        "Sign-off is still needed from NHS Northvale Integrated Care Board, Northvale Council, "
+        "Northvale Police"
+    )
+    # While the rapid review awaits sign-off there is no report to quality assure.
     case = advance_case(p, "recommended")
-    _sign_all(PartnerSignOff.Stage.FINAL_REPORT)(p, case)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(TransitionRefused) as refused:
+        _sign_all(PartnerSignOff.Stage.FINAL_REPORT)(p, case)
+    assert refused.value.messages == ["The report is not with the partners for quality assurance."]
+    assert not PartnerSignOff.objects.filter(case=case).exists()
+    with pytest.raises(TransitionRefused) as refused:
         _move(p, case, "complete_sign_off")
+    assert refused.value.messages == [everyone]
+
+    # With the report at partner quality assurance the partners sign the final report; without
+    # their rapid review sign-offs, the rapid review would still be missing all three.
+    later = advance_case(p, "partner_qa", pseudonym="Child B")
+    PartnerSignOff.objects.filter(case=later, stage=PartnerSignOff.Stage.RAPID_REVIEW).delete()
+    _sign_all(PartnerSignOff.Stage.FINAL_REPORT)(p, later)
+    assert PartnerSignOff.objects.filter(case=later).count() == 3
+    rr = record_of(later, R)
+    rr.status = RapidReview.Status.RECOMMENDATION_MADE
+    with pytest.raises(TransitionRefused) as refused:
+        services.rapid_review_transition(
+            rr=rr, by=p.bu, name="complete_sign_off", expected_version=rr.version
+        )
+    assert refused.value.messages == [everyone]
+    assert record_of(later, R).status == RapidReview.Status.DECIDED
 
 
 def test_confirming_the_reviewer_is_refused_until_one_is_appointed(partnership):

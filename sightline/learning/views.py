@@ -1,0 +1,593 @@
+"""7-minute briefing pages. Objects come only from learning.access; writes only through
+learning.services; the PDF, the Word document and the preview share learning.documents."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sightline.core.calendar import add_months
+from sightline.core.clocks import today
+from sightline.core.exports import EXPORT_FORMATS, Table, export_response
+from sightline.core.selectors import events_for_object
+from sightline.core.stale import stale_edit_context
+from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.versioning import StaleEdit
+from sightline.learning import access, documents, selectors, services
+from sightline.learning.forms import (
+    AcknowledgeForm,
+    BriefingFilterForm,
+    BriefingForm,
+    SendForm,
+    TransitionForm,
+)
+from sightline.learning.models import Briefing, Dissemination
+from sightline.learning.workflow import BRIEFING_WORKFLOW, SECTION_FIELDS
+
+PAGE_SIZE = 50
+S = Briefing.Status
+
+EVENT_LABELS = {
+    "briefing.create": "Created",
+    "briefing.update": "Changed",
+    "briefing.submit": "Sent for review",
+    "briefing.return": "Returned to author",
+    "briefing.approve": "Approved",
+    "briefing.publish": "Published",
+    "briefing.withdraw": "Withdrawn",
+    "briefing.send": "Sent to agencies",
+}
+FIELD_LABELS = {
+    "title": "title",
+    "source": "source",
+    "source_case": "review",
+    "topic": "topic or source details",
+    "reflective_questions": "reflective questions",
+    "themes": "themes",
+    "is_public": "public library",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _export_format(request) -> str:
+    fmt = request.GET.get("format", "")
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("Unknown export format")
+    return fmt
+
+
+def _filters(request, form: BriefingFilterForm, sort: str) -> selectors.BriefingFilters:
+    if not form.is_valid():
+        return selectors.BriefingFilters(sort=sort)
+    data = form.cleaned_data
+    return selectors.BriefingFilters(
+        status=data.get("status") or "",
+        theme=data["theme"].pk if data.get("theme") else None,
+        source=data.get("source") or "",
+        sort=sort,
+    )
+
+
+def _put_errors_on_form(form, error: ValidationError, fields: dict[str, str] | None = None):
+    """A refused write's messages on the fields they name (so the error summary links to
+    them), otherwise at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+        return
+    for message in error.messages:
+        name = next(
+            (field for text, field in (fields or {}).items() if text in message.lower()), None
+        )
+        form.add_error(name if name in form.fields else None, message)
+
+
+def _history(briefing: Briefing) -> list[dict]:
+    headings = {
+        f"section_{i + 1}": h.lower() for i, h in enumerate(settings.SIGHTLINE_BRIEFING_HEADINGS)
+    }
+    rows = []
+    for event in events_for_object("learning.briefing", briefing.pk).order_by("-id"):
+        changed = [
+            headings.get(name) or FIELD_LABELS.get(name, name.replace("_", " "))
+            for name in event.changes
+            if name not in {"status", "approver", "approved_at", "published_at"}
+        ]
+        detail = ""
+        if event.action == "briefing.update" and changed:
+            detail = f"Changed: {', '.join(changed)}"
+        elif event.action == "briefing.send":
+            agencies = (event.changes.get("agencies") or [None, []])[1] or []
+            detail = ", ".join(agencies)
+        rows.append(
+            {
+                "event": event,
+                "label": EVENT_LABELS.get(event.action, event.action),
+                "detail": detail,
+            }
+        )
+    return rows
+
+
+def _list_rows(briefings):
+    for b in briefings:
+        yield [
+            b.reference,
+            b.title,
+            b.get_status_display(),
+            b.get_source_display(),
+            b.topic,
+            ", ".join(t.name for t in b.themes.all()),
+            str(b.author),
+            str(b.approver) if b.approver_id else "",
+            b.publish_date,
+            b.review_date,
+        ]
+
+
+LIST_COLUMNS = [
+    "Reference",
+    "Title",
+    "Status",
+    "Source",
+    "Topic or source details",
+    "Themes",
+    "Author",
+    "Approved by",
+    "Publish date",
+    "Review date",
+]
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@login_required
+@require_GET
+def briefing_list(request):
+    if not access.can_use_briefings(request.user):
+        raise Http404("Not found")
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORTS:
+        raise Http404("Unknown sort")
+    form = BriefingFilterForm(request.GET or None)
+    qs = selectors.briefing_list(
+        access.briefings_visible_to(request.user), _filters(request, form, sort)
+    )
+    if "format" in request.GET:
+        day = today()
+        table = Table(
+            title="7-minute briefings",
+            columns=LIST_COLUMNS,
+            rows=list(_list_rows(qs)),
+            subtitle=f"Exported on {govuk_date(day)}",
+        )
+        return export_response(table, _export_format(request), "7-minute-briefings")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/list.html",
+        {
+            "page_obj": page,
+            "filter_form": form,
+            "default_sort": selectors.DEFAULT_SORT,
+            "can_author": access.can_author(request.user),
+            "can_see_dissemination": access.can_see_dissemination(request.user),
+            "to_acknowledge": selectors.acknowledgements_for(request.user),
+            "today": today(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    if not access.can_see_dissemination(request.user):
+        raise Http404("Not found")
+    sort = request.GET.get("sort", selectors.DASHBOARD_DEFAULT_SORT)
+    if sort not in selectors.DASHBOARD_SORTS:
+        raise Http404("Unknown sort")
+    day = today()
+    form = BriefingFilterForm(request.GET or None)
+    base = selectors.briefing_list(
+        access.briefings_visible_to(request.user), _filters(request, form, sort)
+    )
+    qs = selectors.dashboard_briefings(base, day, sort)
+    if "format" in request.GET:
+        fmt = _export_format(request)
+        rows = [
+            [
+                row.briefing.reference,
+                row.briefing.title,
+                row.briefing.get_status_display(),
+                row.briefing.publish_date,
+                row.stats.sent,
+                row.stats.acknowledged,
+                row.stats.percent_acknowledged,
+                row.stats.staff_reached,
+                row.stats.overdue,
+            ]
+            for row in selectors.dashboard_rows(qs)
+        ]
+        table = Table(
+            title="7-minute briefings: reach",
+            columns=[
+                "Reference",
+                "Title",
+                "Status",
+                "Publish date",
+                "Agencies sent to",
+                "Agencies acknowledged",
+                "% acknowledged",
+                "Staff reached",
+                "Overdue acknowledgements",
+            ],
+            rows=rows,
+            subtitle=f"On {govuk_date(day)}",
+        )
+        return export_response(table, fmt, "7-minute-briefings-reach")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/dashboard.html",
+        {
+            "page_obj": page,
+            "rows": selectors.dashboard_rows(page.object_list),
+            "totals": selectors.dashboard_totals(base, day),
+            "filter_form": form,
+            "default_sort": selectors.DASHBOARD_DEFAULT_SORT,
+            "today": day,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- one briefing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_create(request):
+    if not access.can_author(request.user):
+        raise Http404("Not found")
+    form = BriefingForm(
+        request.POST or None,
+        user=request.user,
+        initial={"source": Briefing.Source.TOPIC, "is_public": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            briefing = services.briefing_create(
+                by=request.user, themes=form.cleaned_data["themes"], **form.content()
+            )
+        except ValidationError as error:
+            _put_errors_on_form(form, error)
+        else:
+            messages.success(request, f"Briefing {briefing.reference} saved as a draft")
+            return redirect("learning:detail", briefing.reference)
+    return render(
+        request, "learning/form.html", {"form": form, "title": "Write a 7-minute briefing"}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_edit(request, reference: str):
+    briefing = access.briefing_for_edit(request.user, reference)
+    initial = {
+        "version": briefing.version,
+        "title": briefing.title,
+        "source": briefing.source,
+        "source_case": briefing.source_case,
+        "topic": briefing.topic,
+        "reflective_questions": briefing.reflective_questions,
+        "themes": list(briefing.themes.all()),
+        "is_public": briefing.is_public,
+        **{name: getattr(briefing, name) for name in SECTION_FIELDS},
+    }
+    form = BriefingForm(request.POST or None, user=request.user, initial=initial)
+    context = {"form": form, "title": f"Edit {briefing.reference}", "briefing": briefing}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.briefing_update(
+                briefing=briefing,
+                by=request.user,
+                expected_version=form.cleaned_data["version"] or 0,
+                themes=form.cleaned_data["themes"],
+                **form.content(),
+            )
+        except StaleEdit as stale:
+            briefing.refresh_from_db()
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            briefing.refresh_from_db()
+            _put_errors_on_form(form, error)
+        else:
+            messages.success(request, "Briefing saved")
+            return redirect("learning:detail", briefing.reference)
+    return render(request, "learning/form.html", context)
+
+
+@login_required
+@require_GET
+def briefing_detail(request, reference: str):
+    briefing = access.briefing_for_view(request.user, reference)
+    user = request.user
+    day = today()
+    can_dissemination = access.can_see_dissemination(user)
+    submit = BRIEFING_WORKFLOW.get("submit")
+    missing = []
+    if briefing.status == S.DRAFT:
+        missing = [
+            *BRIEFING_WORKFLOW.missing_fields(briefing, submit),
+            *(problem for check in submit.conditions if (problem := check(briefing))),
+        ]
+    case_visible = False
+    if briefing.source_case_id:
+        from sightline.reviews.access import cases_visible_to
+
+        case_visible = cases_visible_to(user).filter(pk=briefing.source_case_id).exists()
+    return render(
+        request,
+        "learning/detail.html",
+        {
+            "briefing": briefing,
+            "sheet": documents.briefing_content(briefing),
+            "transitions": BRIEFING_WORKFLOW.available(briefing, user),
+            "missing": missing,
+            "can_edit": access.can_edit_briefing(user, briefing),
+            "can_send": access.can_send(user, briefing),
+            "can_see_dissemination": can_dissemination,
+            "stats": (
+                selectors.dissemination_stats(briefing, day)
+                if can_dissemination and briefing.status in selectors.SENT_STATUSES
+                else None
+            ),
+            "mine": selectors.acknowledgements_for(user, briefing=briefing, include_done=True),
+            "case_visible": case_visible,
+            "history": _history(briefing),
+            "today": day,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_status(request, reference: str, name: str):
+    briefing = access.briefing_for_view(request.user, reference)
+    try:
+        t = BRIEFING_WORKFLOW.get(name)
+    except ValidationError:
+        raise Http404("Not found") from None
+    if t not in BRIEFING_WORKFLOW.available(briefing, request.user):
+        raise access.deny(request.user, object_type="learning.briefing", object_id=reference)
+    day = today()
+    form = TransitionForm(
+        request.POST or None,
+        transition=t,
+        initial={
+            "version": briefing.version,
+            "publish_date": briefing.publish_date or day,
+            "review_date": briefing.review_date or add_months(day, 12),
+        },
+    )
+    context = {"briefing": briefing, "t": t, "form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.briefing_transition(
+                briefing=briefing,
+                by=request.user,
+                name=name,
+                expected_version=data["version"],
+                note=data.get("note", ""),
+                publish_date=data.get("publish_date"),
+                review_date=data.get("review_date"),
+            )
+        except StaleEdit as stale:
+            briefing.refresh_from_db()
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            briefing.refresh_from_db()
+            _put_errors_on_form(
+                form,
+                error,
+                {"publish date": "publish_date", "review date": "review_date", "note": "note"},
+            )
+        else:
+            messages.success(
+                request, f"Briefing {briefing.reference}: {briefing.get_status_display().lower()}"
+            )
+            return redirect("learning:detail", briefing.reference)
+    context.update(
+        {
+            "missing": [
+                *BRIEFING_WORKFLOW.missing_fields(briefing, t),
+                *(problem for check in t.conditions if (problem := check(briefing))),
+            ]
+            if "publish_date" not in t.required
+            else [],
+            "target_label": BRIEFING_WORKFLOW.states(t.target).label,
+            "can_edit": access.can_edit_briefing(request.user, briefing),
+        }
+    )
+    return render(request, "learning/status_confirm.html", context)
+
+
+@login_required
+@require_GET
+def briefing_preview(request, reference: str):
+    briefing = access.briefing_for_view(request.user, reference)
+    return render(
+        request,
+        "learning/preview.html",
+        {"briefing": briefing, "sheet": documents.briefing_content(briefing)},
+    )
+
+
+@login_required
+@require_GET
+def briefing_pdf(request, reference: str):
+    briefing = access.briefing_for_view(request.user, reference)
+    body = documents.briefing_pdf(documents.briefing_content(briefing))
+    return documents.download(
+        body, documents.PDF_TYPE, f"{briefing.reference} 7-minute briefing.pdf"
+    )
+
+
+@login_required
+@require_GET
+def briefing_docx(request, reference: str):
+    briefing = access.briefing_for_view(request.user, reference)
+    body = documents.briefing_docx(documents.briefing_content(briefing))
+    return documents.download(
+        body, documents.DOCX_TYPE, f"{briefing.reference} 7-minute briefing.docx"
+    )
+
+
+# --------------------------------------------------------------------------- dissemination
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_send(request, reference: str):
+    briefing = access.briefing_for_send(request.user, reference)
+    form = SendForm(request.POST or None, briefing=briefing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.briefing_send(
+                briefing=briefing, by=request.user, agencies=form.cleaned_data["agencies"]
+            )
+        except ValidationError as error:
+            _put_errors_on_form(form, error)
+        else:
+            count = len(result.sent)
+            if count:
+                messages.success(
+                    request,
+                    f"Briefing {briefing.reference} sent to {count} "
+                    f"{'agency' if count == 1 else 'agencies'}",
+                )
+            for agency in result.without_lead:
+                messages.warning(
+                    request,
+                    f"{agency} has no safeguarding lead in Sightline, so nobody there has been "
+                    "told. Send it to them another way",
+                )
+            return redirect("learning:dissemination", briefing.reference)
+    return render(
+        request,
+        "learning/send.html",
+        {
+            "briefing": briefing,
+            "form": form,
+            "already": selectors.dissemination_rows(briefing),
+            "acknowledge_by": services.acknowledge_by_date(today()),
+        },
+    )
+
+
+DISSEMINATION_COLUMNS = [
+    "Agency",
+    "Sent",
+    "Acknowledge by",
+    "Status",
+    "Acknowledged",
+    "Acknowledged by",
+    "Teams",
+    "Date shared",
+    "Staff reached",
+    "What will change",
+]
+
+
+def _dissemination_rows(rows, day):
+    for d in rows:
+        yield [
+            d.agency.name,
+            d.sent_at,
+            d.acknowledge_by,
+            selectors.dissemination_state(d, day).capitalize(),
+            d.acknowledged_at,
+            str(d.acknowledged_by) if d.acknowledged_by_id else "",
+            d.teams,
+            d.cascade_date,
+            d.staff_reached,
+            d.changes,
+        ]
+
+
+@login_required
+@require_GET
+def dissemination(request, reference: str):
+    briefing = access.briefing_for_dissemination(request.user, reference)
+    day = today()
+    rows = selectors.dissemination_rows(briefing)
+    if "format" in request.GET:
+        fmt = _export_format(request)
+        table = Table(
+            title=f"{briefing.reference} {briefing.title}: dissemination",
+            columns=DISSEMINATION_COLUMNS,
+            rows=list(_dissemination_rows(rows, day)),
+            subtitle=f"On {govuk_date(day)}",
+        )
+        return export_response(table, fmt, f"{briefing.reference}-dissemination")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/dissemination.html",
+        {
+            "briefing": briefing,
+            "page_obj": page,
+            "rows": [(d, selectors.dissemination_state(d, day)) for d in page.object_list],
+            "stats": selectors.dissemination_stats(briefing, day),
+            "can_send": access.can_send(request.user, briefing),
+            "today": day,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def acknowledge(request, reference: str, pk: int):
+    d: Dissemination = access.dissemination_for_acknowledge(request.user, reference, pk)
+    initial = {
+        "version": d.version,
+        "teams": d.teams,
+        "cascade_date": d.cascade_date,
+        "staff_reached": d.staff_reached,
+        "changes": d.changes,
+    }
+    form = AcknowledgeForm(request.POST or None, initial=initial)
+    context = {"dissemination": d, "briefing": d.briefing, "form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.dissemination_acknowledge(
+                dissemination=d,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                teams=data["teams"],
+                cascade_date=data["cascade_date"],
+                staff_reached=data["staff_reached"],
+                changes=data["changes"],
+            )
+        except StaleEdit as stale:
+            d.refresh_from_db()
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            d.refresh_from_db()
+            _put_errors_on_form(form, error)
+        else:
+            messages.success(
+                request, f"Acknowledgement of {d.briefing.reference} saved for {d.agency}"
+            )
+            return redirect("learning:detail", d.briefing.reference)
+    return render(request, "learning/acknowledge.html", context)

@@ -1,0 +1,105 @@
+"""The one way to fetch publication plans for a user.
+
+Who sees plans: the business unit, partner leads and the independent scrutineer (read-only).
+Nobody else, not even to learn that a plan exists: missing and forbidden both give 404.
+
+Who changes them: the business unit prepares, submits, schedules, removes and records decisions
+not to publish. Approving is separate: a publication approver is someone holding the
+publication approver duty on a membership, as a partner lead or business unit member, at an
+active safeguarding-partner agency. Approvals are per agency; a system administrator has no
+part in publishing.
+
+The public never reaches these pages; the public library shows only `LibraryItem`s.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from sightline.accounts.access import deny, principal_for
+from sightline.accounts.models import Agency, Duty, Role
+from sightline.publishing.models import PublicationPlan
+
+APPROVER_ROLES = (Role.PARTNER_LEAD, Role.BUSINESS_UNIT)
+READER_ROLES = (Role.BUSINESS_UNIT, Role.PARTNER_LEAD, Role.SCRUTINEER)
+
+
+def can_see_plans(user) -> bool:
+    return principal_for(user).has_role(*READER_ROLES)
+
+
+def can_manage_plans(user) -> bool:
+    """Create, edit, submit, schedule, remove and withhold."""
+    return principal_for(user).is_business_unit
+
+
+def approver_agency_ids(user) -> frozenset[int]:
+    """The safeguarding-partner agencies this user may approve publication for."""
+    p = principal_for(user)
+    candidates = {
+        agency_id
+        for agency_id, roles in p.roles_by_agency.items()
+        if roles & set(APPROVER_ROLES) and p.has_duty(Duty.PUBLICATION_APPROVER, agency_id)
+    }
+    if not candidates:
+        return frozenset()
+    return frozenset(
+        Agency.objects.filter(
+            pk__in=candidates,
+            kind=Agency.Kind.SAFEGUARDING_PARTNER,
+            active=True,
+            archived_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def is_approver(user) -> bool:
+    return bool(approver_agency_ids(user))
+
+
+def plans_visible_to(user) -> QuerySet[PublicationPlan]:
+    qs = PublicationPlan.objects.filter(archived_at__isnull=True)
+    if not can_see_plans(user):
+        return qs.none()
+    return qs
+
+
+def _get(reference: str) -> PublicationPlan:
+    plan = (
+        PublicationPlan.objects.select_related("case", "briefing", "document", "published_document")
+        .filter(reference=reference, archived_at__isnull=True)
+        .first()
+    )
+    if plan is None:
+        raise Http404("Not found")
+    return plan
+
+
+def plan_for_view(user, reference: str) -> PublicationPlan:
+    plan = _get(reference)
+    if not can_see_plans(user):
+        raise deny(user, object_type="publishing.publicationplan", object_id=reference)
+    return plan
+
+
+def plan_for_management(user, reference: str) -> PublicationPlan:
+    plan = _get(reference)
+    if not can_manage_plans(user):
+        raise deny(user, object_type="publishing.publicationplan", object_id=reference)
+    return plan
+
+
+def plan_for_approval(user, reference: str) -> PublicationPlan:
+    plan = _get(reference)
+    if not (can_see_plans(user) and is_approver(user)):
+        raise deny(user, object_type="publishing.publicationplan", object_id=reference)
+    return plan
+
+
+def plan_for_document(user, owner_id: str) -> bool:
+    """Files attached to a plan (drafts and the cleaned published copy) are readable by whoever
+    may see the plan. The public gets a published file only through the library."""
+    if not can_see_plans(user) or not str(owner_id).isdigit():
+        return False
+    return PublicationPlan.objects.filter(pk=int(owner_id), archived_at__isnull=True).exists()

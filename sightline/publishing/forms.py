@@ -1,0 +1,329 @@
+"""Forms for the publication pages. They validate input only; services make every change."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+
+from django import forms
+
+from sightline.core.documents import ACCEPT
+from sightline.core.forms import BaseForm, GovukDateField
+from sightline.core.models import Theme
+from sightline.publishing.models import PublicationPlan
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+P = PublicationPlan
+
+
+def parse_time(text: str) -> datetime.time | None:
+    """'9am', '9:30am', '2.30pm', '14:30', '12pm' (noon), 'midday'; None if not a time."""
+    value = (text or "").strip().lower().replace(" ", "")
+    if value in ("midday", "noon"):
+        return datetime.time(12, 0)
+    if value == "midnight":
+        return datetime.time(0, 0)
+    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?(am|pm)?", value)
+    if not m:
+        return None
+    hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if suffix:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif m.group(2) is None:
+        return None  # "9" alone is ambiguous
+    if hour > 23 or minute > 59:
+        return None
+    return datetime.time(hour, minute)
+
+
+def london_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return datetime.datetime.combine(day, time, tzinfo=LONDON)
+
+
+class TimeField(forms.CharField):
+    default_error_messages = {"invalid": "Enter a real time, for example 9:30am or 2pm"}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        parsed = parse_time(value)
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+def _themes():
+    return Theme.objects.filter(active=True, archived_at__isnull=True)
+
+
+class PlanCreateForm(BaseForm):
+    REVIEW, BRIEFING = "review", "briefing"
+    SOURCE_CHOICES = [
+        (REVIEW, "A practice review report, information about improvements or a summary"),
+        (BRIEFING, "A published 7-minute briefing"),
+        (P.Kind.YEARLY_REPORT.value, "The yearly report"),
+        (P.Kind.OTHER.value, "Something else"),
+    ]
+
+    source = forms.ChoiceField(
+        label="What are you preparing to publish?",
+        choices=SOURCE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what you are preparing to publish"},
+    )
+    case = forms.ModelChoiceField(
+        label="Case",
+        queryset=None,
+        required=False,
+        help_text="For a full report or information about improvements, the case must be "
+        "ready for publication",
+    )
+    version_kind = forms.ChoiceField(
+        label="Version to publish",
+        choices=P.Version.choices,
+        widget=forms.RadioSelect,
+        initial=P.Version.FULL_REPORT,
+        required=False,
+    )
+    briefing = forms.ModelChoiceField(label="Briefing", queryset=None, required=False)
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown in the public library. Do not include names, dates or places",
+    )
+
+    def __init__(self, *args, cases=None, ready_case_ids=(), briefings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ready_case_ids = set(ready_case_ids)
+        self.fields["case"].queryset = cases
+        self.fields["case"].empty_label = "Select a case"
+        self.fields["case"].label_from_instance = lambda c: (
+            f"{c.reference} {c.pseudonym}"
+            + (" (ready for publication)" if c.pk in self.ready_case_ids else "")
+        )
+        self.fields["briefing"].queryset = briefings
+        self.fields["briefing"].empty_label = "Select a briefing"
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        if source == self.BRIEFING:
+            if not data.get("briefing"):
+                self.add_error("briefing", "Select the briefing")
+            return data
+        if source == self.REVIEW:
+            case = data.get("case")
+            if not case:
+                self.add_error("case", "Select the case")
+            version = data.get("version_kind") or P.Version.FULL_REPORT
+            data["version_kind"] = version
+            if case and version != P.Version.SUMMARY and case.pk not in self.ready_case_ids:
+                self.add_error(
+                    "case",
+                    "Select a case that is ready for publication, or publish a summary",
+                )
+        if source:
+            if not (data.get("title") or "").strip():
+                self.add_error("title", "Enter a title")
+            if not (data.get("summary") or "").strip():
+                self.add_error("summary", "Enter a summary")
+        return data
+
+
+class PlanEditForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title"}
+    )
+    summary = forms.CharField(
+        label="Summary",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown in the public library. Do not include names, dates or places",
+        error_messages={"required": "Enter a summary"},
+    )
+    body = forms.CharField(
+        label="Text to publish on the page",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Leave blank if only the file is published",
+    )
+    version_kind = forms.ChoiceField(
+        label="Version to publish", choices=P.Version.choices, widget=forms.RadioSelect
+    )
+    review_type = forms.CharField(
+        label="Type of review", max_length=40, required=False, help_text="For example, LCSPR"
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    anonymisation_checked = forms.BooleanField(
+        label="The anonymisation and redaction check is done", required=False
+    )
+    legal_check_done = forms.BooleanField(
+        label="Reporting restrictions and criminal proceedings are checked",
+        required=False,
+        help_text="With the police senior investigating officer and the Crown Prosecution "
+        "Service where there are proceedings",
+    )
+    family_informed_date = GovukDateField(label="Date the family was informed", required=False)
+    practitioners_briefed_date = GovukDateField(
+        label="Date practitioners were briefed", required=False
+    )
+    communications_plan = forms.CharField(
+        label="Communications plan", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    advance_copy_panel_date = GovukDateField(
+        label="Date the advance copy went to the national Panel", required=False
+    )
+    advance_copy_sos_date = GovukDateField(
+        label="Date the advance copy went to the Secretary of State", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].queryset = _themes()
+
+
+class DocumentForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    file = forms.FileField(
+        label="File to publish",
+        help_text="PDF or Word document, up to 20MB. Its properties are removed when it is stored",
+        error_messages={"required": "Select the file to publish"},
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+
+class ApproveForm(BaseForm):
+    fingerprint = forms.CharField(widget=forms.HiddenInput)
+    agency = forms.ModelChoiceField(
+        label="Safeguarding partner you approve for",
+        queryset=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label="I have read the version to be published and approve its publication",
+        error_messages={"required": "Confirm that you have read it and approve it"},
+    )
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.several = agencies is not None and agencies.count() > 1
+
+    def clean(self):
+        data = super().clean()
+        if self.several and not data.get("agency"):
+            self.add_error("agency", "Select the safeguarding partner you approve for")
+        return data
+
+
+class StatusForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    scheduled_date = GovukDateField(label="Publication date", required=False)
+    scheduled_time = TimeField(
+        label="Time", required=False, help_text="For example, 9:30am or 2pm. Leave blank for 9am"
+    )
+    withheld_reasons = forms.CharField(
+        label="Reasons for not publishing", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    withheld_decision_makers = forms.CharField(
+        label="Who made the decision",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Names and roles, for example the three delegated safeguarding partners",
+    )
+    withheld_date = GovukDateField(label="Date of the decision", required=False)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, transition_name="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition_name = transition_name
+
+    def clean(self):
+        data = super().clean()
+        if self.transition_name == "schedule":
+            if not data.get("scheduled_date") and "scheduled_date" not in self.errors:
+                self.add_error("scheduled_date", "Enter the publication date")
+            elif data.get("scheduled_date"):
+                when = data.get("scheduled_time") or datetime.time(9, 0)
+                data["scheduled_for"] = london_datetime(data["scheduled_date"], when)
+        if self.transition_name == "withhold":
+            for name, message in (
+                ("withheld_reasons", "Enter the reasons for not publishing"),
+                ("withheld_decision_makers", "Enter who made the decision"),
+                ("withheld_date", "Enter the date of the decision"),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+
+class RemoveForm(BaseForm):
+    NOW, LATER = "now", "later"
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    removal_kind = forms.ChoiceField(
+        label="Why is it being removed?",
+        choices=P.RemovalKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why it is being removed"},
+    )
+    removal_reason = forms.CharField(
+        label="Details",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept in the partnership's records; not shown to the public",
+        error_messages={"required": "Enter the details of why it is being removed"},
+    )
+    removal_approved_by = forms.ModelChoiceField(
+        label="Who approved removing it",
+        queryset=None,
+        required=False,
+        help_text="Needed to remove it before the end of its minimum public period: a partner "
+        "lead or another member of the business unit",
+    )
+    when = forms.ChoiceField(
+        label="When should it be removed?",
+        choices=[(NOW, "Now"), (LATER, "At a set date and time")],
+        widget=forms.RadioSelect,
+        initial=NOW,
+        error_messages={"required": "Select when it should be removed"},
+    )
+    planned_date = GovukDateField(label="Removal date", required=False)
+    planned_time = TimeField(label="Time", required=False, help_text="Leave blank for 9am")
+
+    def __init__(self, *args, approvers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["removal_approved_by"].queryset = approvers
+        self.fields["removal_approved_by"].empty_label = "Select a person"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("when") == self.LATER:
+            if not data.get("planned_date") and "planned_date" not in self.errors:
+                self.add_error("planned_date", "Enter the removal date")
+            elif data.get("planned_date"):
+                when = data.get("planned_time") or datetime.time(9, 0)
+                data["planned_for"] = london_datetime(data["planned_date"], when)
+        return data
+
+
+class NspccForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    submitted_on = GovukDateField(label="Date it was submitted to the NSPCC repository")
+
+
+class PlanFilterForm(BaseForm):
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *P.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Any type"), *P.Kind.choices]
+    )

@@ -1,0 +1,647 @@
+"""Indexing and searching the public learning library.
+
+Only items that are public and not removed are ever written to the index; `index_item()` of an
+item that is not (or no longer) visible takes it out. Every page of results is checked against
+`LibraryItem` again before it is shown, so a stale index row can never reveal an item.
+
+How a search runs (`search()`):
+
+1. The query becomes concepts (`query.parse`: stop words, synonyms both ways, phrases).
+2. The engine finds the items matching each concept. A concept that matches nothing and is a
+   plain word is corrected against the index vocabulary (difflib similarity and at most one
+   edit for short words, two for long ones; same first letter).
+3. AND with OR fallback: the items matching every concept, if there are at least
+   `AND_MINIMUM`; otherwise those matching any concept.
+4. The engine ranks them (bm25 with column weights / ts_rank_cd with A-B-C weights) and
+   returns the best `CANDIDATES` (or enough for the page asked for).
+5. Blending: each candidate's text score is the share of concepts it matches times its engine
+   score relative to the best (0.5 + 0.5 × relative). With the embedding model, the cosine
+   similarity between the query and the item, rescaled from the range where unrelated texts
+   sit (below `COSINE_FLOOR`) to clearly related ones, is blended in with weight
+   `SEMANTIC_WEIGHT`; items the text search missed join the results only when their
+   similarity is at least `SEMANTIC_ADMIT`. Scores run from 0 to 1.
+6. Only the page's items get snippets (the engine's own highlighter on a bounded passage).
+7. Facet counts come from an in-memory copy of the index's facet fields, reloaded whenever
+   the index changes; each facet is counted with the other facets' filters applied.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import threading
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.utils.safestring import SafeString, mark_safe
+
+from sightline.publishing.models import LibraryItem, SearchSynonym
+from sightline.publishing.search import semantic
+from sightline.publishing.search.backends import (
+    BODY_LIMIT,
+    MARK_END,
+    MARK_START,
+    Backend,
+    Filters,
+    IndexDoc,
+    backend,
+    clean_text,
+)
+from sightline.publishing.search.query import (
+    ParsedQuery,
+    SynonymTable,
+    correct_word,
+    parse,
+)
+
+AND_MINIMUM = 3  # fewer items than this matching every concept: fall back to any concept
+CANDIDATES = 60  # items ranked and blended per search (more when a later page is asked for)
+SEMANTIC_WEIGHT = 0.3
+COSINE_FLOOR = 0.15  # typical similarity of unrelated texts with this model
+COSINE_SPAN = 0.5  # from the floor to "clearly about the same thing"
+SEMANTIC_ADMIT = 0.40  # similarity at which an item joins the results without a text match
+SEMANTIC_POOL = 20  # most items the embedding alone may add
+SUMMARY_SNIPPET = 280
+INDEX_BATCH = 200
+
+
+@dataclass
+class Hit:
+    item: LibraryItem
+    score: float
+    snippet_html: SafeString
+    matched: bool = True  # False: found by meaning only
+
+
+@dataclass
+class SearchPage:
+    results: list[Hit]
+    total: int
+    facets: dict[str, list[tuple]]
+    page: int = 1
+    per_page: int = 10
+    query: str = ""
+    corrected_query: str = ""
+    mode: str = "browse"  # browse | and | or
+    semantic: bool = False
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+class _Meta(NamedTuple):
+    kind: str
+    year: int | None
+    review_type: str
+    themes: tuple[str, ...]
+    published: str
+
+
+@dataclass
+class _State:
+    token: str
+    meta: dict[int, _Meta]
+    browse: list[int]
+    theme_names: dict[str, str]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _vectors: tuple | None = None
+    _vocabulary: dict | None = None
+
+    def vectors(self, engine: Backend, cursor):
+        if self._vectors is None:
+            with self.lock:
+                if self._vectors is None:
+                    ids, matrix = semantic.matrix(engine.load_vectors(cursor))
+                    positions = {int(item_id): n for n, item_id in enumerate(ids)}
+                    self._vectors = (ids, matrix, positions)
+        return self._vectors
+
+    def vocabulary(self, engine: Backend, cursor) -> tuple[dict, set]:
+        if self._vocabulary is None:
+            with self.lock:
+                if self._vocabulary is None:
+                    by_letter: dict[str, list[tuple[str, int]]] = {}
+                    words = set()
+                    for term, df in engine.load_vocabulary(cursor):
+                        by_letter.setdefault(term[:1], []).append((term, df))
+                        words.add(term)
+                    self._vocabulary = {"by_letter": by_letter, "words": words}
+        return self._vocabulary["by_letter"], self._vocabulary["words"]
+
+
+_cache_lock = threading.Lock()
+_state_cache: _State | None = None
+_synonym_cache: tuple[tuple, SynonymTable] | None = None
+
+
+# --------------------------------------------------------------------------- indexing
+
+_WORD = re.compile(r"[a-z]{3,24}")
+
+
+def _words(text: str) -> set[str]:
+    """Distinct plain words of a text (for the spelling vocabulary)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return set(_WORD.findall(text.lower()))
+
+
+def _visible(item: LibraryItem) -> bool:
+    return item.is_public and item.removed_at is None
+
+
+def _doc(item: LibraryItem) -> IndexDoc:
+    themes = list(item.themes.all())
+    body = item.text or ""
+    document = item.document
+    if document is not None and document.extracted_text:
+        body = f"{body}\n\n{document.extracted_text}" if body else document.extracted_text
+    meta = "; ".join(
+        [t.name for t in themes] + [v for v in (item.review_type, item.partnership) if v]
+    )
+    return IndexDoc(
+        item_id=item.pk,
+        title=clean_text(item.title),
+        summary=clean_text(item.summary),
+        themes=clean_text(meta),
+        body=clean_text(body[:BODY_LIMIT]),
+        kind=item.kind,
+        year=item.year or (item.published.year if item.published else None),
+        review_type=(item.review_type or "").strip(),
+        theme_slugs=sorted(t.slug for t in themes),
+        published=item.published.isoformat() if item.published else "",
+    )
+
+
+def index_items(items: Iterable[LibraryItem | int]) -> int:
+    """Bring the index up to date for these items (instances or ids): visible ones are
+    (re)written with their vectors and vocabulary, others are taken out. Returns how many were
+    written. Call inside or outside a transaction; it is atomic either way."""
+    ids = sorted({item if isinstance(item, int) else item.pk for item in items})
+    written = 0
+    for start in range(0, len(ids), INDEX_BATCH):
+        written += _index_batch(ids[start : start + INDEX_BATCH])
+    return written
+
+
+def _index_batch(ids: list[int]) -> int:
+    engine = backend()
+    current = {
+        item.pk: item
+        for item in LibraryItem.objects.filter(pk__in=ids)
+        .select_related("document")
+        .prefetch_related("themes")
+    }
+    docs = [_doc(item) for item in current.values() if _visible(item)]
+    shown = {doc.item_id for doc in docs}
+    hidden = [pk for pk in ids if pk not in shown]
+    vectors = semantic.embed(
+        [semantic.item_text(d.title, d.summary, d.themes, d.body) for d in docs]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        old = engine.old_texts(cursor, ids)
+        delta: Counter = Counter()
+        for doc in docs:
+            before = _words(old[doc.item_id]) if doc.item_id in old else set()
+            after = _words(doc.full_text())
+            delta.update(after - before)
+            delta.subtract(before - after)
+        for pk in hidden:
+            if pk in old:
+                delta.subtract(_words(old[pk]))
+        if hidden:
+            engine.delete(cursor, hidden)
+            engine.delete_common(cursor, hidden)
+        if docs:
+            engine.write(cursor, docs)
+        if vectors is not None:
+            engine.write_vectors(
+                cursor,
+                [(d.item_id, semantic.to_bytes(v)) for d, v in zip(docs, vectors, strict=True)],
+            )
+        engine.apply_vocabulary(cursor, delta)
+        engine.bump_state(cursor, uuid.uuid4().hex)
+    return len(docs)
+
+
+def index_item(item: LibraryItem) -> bool:
+    """Index one item after it was published or changed; takes it out if it is not public or
+    was removed. Returns whether it is in the index now."""
+    return index_items([item]) == 1
+
+
+def remove_item(item: LibraryItem | int) -> None:
+    """Take an item out of the index (unpublished, removed or deleted)."""
+    pk = item if isinstance(item, int) else item.pk
+    engine = backend()
+    with transaction.atomic(), connection.cursor() as cursor:
+        old = engine.old_texts(cursor, [pk])
+        if pk in old:
+            engine.apply_vocabulary(cursor, {w: -1 for w in _words(old[pk])})
+        engine.delete(cursor, [pk])
+        engine.delete_common(cursor, [pk])
+        engine.bump_state(cursor, uuid.uuid4().hex)
+
+
+def rebuild_index() -> int:
+    """Empty the index and index every visible item again."""
+    engine = backend()
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = [row[0] for row in engine.metadata(cursor)]
+        if ids:
+            engine.delete(cursor, ids)
+            engine.delete_common(cursor, ids)
+        cursor.execute("DELETE FROM publishing_library_vector")
+        cursor.execute("DELETE FROM publishing_search_term")
+        engine.bump_state(cursor, uuid.uuid4().hex)
+    visible = LibraryItem.objects.filter(is_public=True, removed_at__isnull=True)
+    return index_items(list(visible.values_list("pk", flat=True)))
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def _load_state(engine: Backend, cursor, token: str) -> _State:
+    from sightline.core.models import Theme
+
+    meta = {}
+    for item_id, kind, year, review_type, slugs, published in engine.metadata(cursor):
+        themes = tuple(s for s in (slugs or "").split("|") if s)
+        meta[item_id] = _Meta(kind, year, review_type or "", themes, published or "")
+    browse = sorted(meta, key=lambda pk: (meta[pk].year or 0, meta[pk].published, pk), reverse=True)
+    names = dict(Theme.objects.values_list("slug", "name"))
+    return _State(token=token, meta=meta, browse=browse, theme_names=names)
+
+
+def _current(engine: Backend, cursor) -> tuple[_State, SynonymTable]:
+    global _state_cache, _synonym_cache
+    cursor.execute(
+        "SELECT (SELECT token FROM publishing_search_state WHERE id = 1), "
+        "(SELECT COUNT(*) FROM publishing_searchsynonym), "
+        "(SELECT MAX(updated_at) FROM publishing_searchsynonym)"
+    )
+    token, synonym_count, synonym_changed = cursor.fetchone()
+    state = _state_cache
+    if state is None or state.token != token:
+        with _cache_lock:
+            state = _state_cache
+            if state is None or state.token != token:
+                state = _state_cache = _load_state(engine, cursor, token)
+    key = (synonym_count, str(synonym_changed))
+    synonyms = _synonym_cache
+    if synonyms is None or synonyms[0] != key:
+        rows = SearchSynonym.objects.filter(archived_at__isnull=True)
+        table = SynonymTable([[row.term, *row.expansion_list()] for row in rows])
+        synonyms = _synonym_cache = (key, table)
+    return state, synonyms[1]
+
+
+def clear_caches() -> None:
+    global _state_cache, _synonym_cache
+    _state_cache = None
+    _synonym_cache = None
+
+
+# --------------------------------------------------------------------------- searching
+
+
+def _as_tuple(value) -> tuple:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str | int):
+        return (value,)
+    return tuple(v for v in value if v not in (None, ""))
+
+
+def make_filters(kind=None, theme=None, year=None, review_type=None) -> Filters:
+    return Filters(
+        kinds=tuple(str(v) for v in _as_tuple(kind)),
+        themes=tuple(str(v) for v in _as_tuple(theme)),
+        years=tuple(int(v) for v in _as_tuple(year)),
+        review_types=tuple(str(v) for v in _as_tuple(review_type)),
+    )
+
+
+def _checks(meta: _Meta, filters: Filters) -> tuple[bool, bool, bool, bool]:
+    return (
+        not filters.kinds or meta.kind in filters.kinds,
+        not filters.themes or any(t in filters.themes for t in meta.themes),
+        not filters.years or meta.year in filters.years,
+        not filters.review_types
+        or meta.review_type.lower() in {r.lower() for r in filters.review_types},
+    )
+
+
+def _facets(ids: Iterable[int], state: _State, filters: Filters) -> tuple[dict, set[int]]:
+    """Facet counts (each with the other facets' filters applied) and the filtered ids."""
+    kinds: Counter = Counter()
+    themes: Counter = Counter()
+    years: Counter = Counter()
+    review_types: Counter = Counter()
+    labels: dict[str, str] = {}
+    kept = set()
+    active = filters.active
+    review_filter = {r.lower() for r in filters.review_types}
+    for pk in ids:
+        meta = state.meta.get(pk)
+        if meta is None:
+            continue
+        if active:
+            ok = (
+                not filters.kinds or meta.kind in filters.kinds,
+                not filters.themes or any(t in filters.themes for t in meta.themes),
+                not filters.years or meta.year in filters.years,
+                not review_filter or meta.review_type.lower() in review_filter,
+            )
+        else:
+            ok = (True, True, True, True)
+        if ok[1] and ok[2] and ok[3]:
+            kinds[meta.kind] += 1
+        if ok[0] and ok[2] and ok[3]:
+            themes.update(meta.themes)
+        if ok[0] and ok[1] and ok[3] and meta.year:
+            years[meta.year] += 1
+        if ok[0] and ok[1] and ok[2] and meta.review_type:
+            key = meta.review_type.lower()
+            review_types[key] += 1
+            labels.setdefault(key, meta.review_type)
+        if all(ok):
+            kept.add(pk)
+    facets = {
+        "kind": [
+            (value, label, kinds.get(value, 0))
+            for value, label in LibraryItem.Kind.choices
+            if kinds.get(value) or value in filters.kinds
+        ],
+        "theme": sorted(
+            [(slug, state.theme_names.get(slug, slug), count) for slug, count in themes.items()]
+            + [(s, state.theme_names.get(s, s), 0) for s in filters.themes if s not in themes],
+            key=lambda f: (-f[2], f[1].lower()),
+        ),
+        "year": sorted(
+            [(year, str(year), count) for year, count in years.items()]
+            + [(y, str(y), 0) for y in filters.years if y not in years],
+            reverse=True,
+        ),
+        "review_type": sorted(
+            [(labels[key], labels[key], count) for key, count in review_types.items()]
+            + [(r, r, 0) for r in filters.review_types if r.lower() not in review_types],
+            key=lambda f: (-f[2], f[1].lower()),
+        ),
+    }
+    return facets, kept
+
+
+def _safe_snippet(text: str) -> SafeString:
+    """Escape item text; only our own <mark> elements survive."""
+    text = re.sub(r"\s+", " ", text).strip()
+    escaped = html.escape(text, quote=False)
+    escaped = escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return mark_safe(escaped)  # noqa: S308 - escaped above; only our markers become tags
+
+
+def _plain_summary(item: LibraryItem) -> SafeString:
+    text = re.sub(r"\s+", " ", item.summary or item.text[:SUMMARY_SNIPPET] or "").strip()
+    if len(text) > SUMMARY_SNIPPET:
+        text = text[:SUMMARY_SNIPPET].rsplit(" ", 1)[0] + " …"
+    return _safe_snippet(clean_text(text))
+
+
+def _materialise(ids: Sequence[int]) -> dict[int, LibraryItem]:
+    """The page's items, checked again: public and not removed."""
+    items = LibraryItem.objects.filter(
+        pk__in=list(ids), is_public=True, removed_at__isnull=True
+    ).prefetch_related("themes")
+    return {item.pk: item for item in items}
+
+
+def _empty(page: int, per_page: int, query: str, filters: Filters, state: _State) -> SearchPage:
+    facets, _ = _facets([], state, filters)
+    return SearchPage([], 0, facets, page, per_page, query=query, mode="none")
+
+
+def search(
+    query: str = "",
+    *,
+    kind=None,
+    theme=None,
+    year=None,
+    review_type=None,
+    page: int = 1,
+    per_page: int = 10,
+    semantic_blend: bool | None = None,
+) -> SearchPage:
+    """Search the public library (see the module docstring). Facet arguments take one value or
+    a list of values (any of them matches); an empty query lists everything, newest first."""
+    page, per_page = max(1, int(page)), max(1, int(per_page))
+    filters = make_filters(kind, theme, year, review_type)
+    engine = backend()
+    with connection.cursor() as cursor:
+        state, synonyms = _current(engine, cursor)
+        parsed = parse(query, synonyms)
+        if parsed.is_empty:
+            if (query or "").strip():
+                return _empty(page, per_page, query, filters, state)
+            return _browse(state, filters, page, per_page)
+        return _text_search(engine, cursor, state, parsed, filters, page, per_page, semantic_blend)
+
+
+def _browse(state: _State, filters: Filters, page: int, per_page: int) -> SearchPage:
+    facets, kept = _facets(state.browse, state, filters)
+    ordered = [pk for pk in state.browse if pk in kept]
+    offset = (page - 1) * per_page
+    page_ids = ordered[offset : offset + per_page]
+    items = _materialise(page_ids)
+    hits = [Hit(items[pk], 0.0, _plain_summary(items[pk])) for pk in page_ids if pk in items]
+    return SearchPage(hits, len(ordered), facets, page, per_page)
+
+
+def _correct(engine, cursor, state, parsed: ParsedQuery, expressions, sets) -> None:
+    """Correct plain words that matched nothing, in place."""
+    todo = [n for n, concept in enumerate(parsed.concepts) if not sets[n] and concept.correctable]
+    if not todo:
+        return
+    by_letter, words = state.vocabulary(engine, cursor)
+    changed = []
+    for n in todo:
+        concept = parsed.concepts[n]
+        word = concept.alternatives[0]
+        if word in words or semantic.is_common_word(word):
+            continue
+        replacement = correct_word(word, by_letter)
+        if replacement:
+            concept.corrected_from = concept.text
+            concept.text = replacement
+            concept.alternatives = [replacement]
+            changed.append(n)
+    if changed:
+        new_expressions = engine.prepare(cursor, [parsed.concepts[n].alternatives for n in changed])
+        new_sets = engine.concept_sets(cursor, new_expressions)
+        for n, expression, found in zip(changed, new_expressions, new_sets, strict=True):
+            expressions[n], sets[n] = expression, found
+
+
+@dataclass
+class _Match:
+    mode: str  # and | or
+    matched: set[int]
+    all_of: set[int]
+    sets: list[set[int]]
+    weights: list[float]
+    expressions: list[str]
+
+    @property
+    def live(self) -> list[str]:
+        return [e for e, s in zip(self.expressions, self.sets, strict=True) if s]
+
+    def coverage(self, pk: int) -> float:
+        """The share of the query's concepts the item matches, each weighted by its rarity."""
+        total = sum(self.weights) or 1.0
+        return sum(w for w, s in zip(self.weights, self.sets, strict=True) if pk in s) / total
+
+
+def _match(engine, cursor, state, parsed, expressions) -> _Match:
+    sets = engine.concept_sets(cursor, expressions)
+    _correct(engine, cursor, state, parsed, expressions, sets)
+    visible = state.meta.keys()
+    sets = [s & visible for s in sets]
+    size = max(len(visible), 1)
+    weights = [math.log(1 + size / (len(s) + 0.5)) for s in sets]
+    all_of = set.intersection(*sets) if sets else set()
+    mode = "and" if len(all_of) >= AND_MINIMUM or len(sets) == 1 else "or"
+    matched = all_of if mode == "and" else set().union(*sets)
+    return _Match(mode, matched, all_of, sets, weights, expressions)
+
+
+def _text_scores(engine, cursor, match: _Match, filters, limit) -> dict[int, float]:
+    if not match.matched:
+        return {}
+    if match.mode == "and":
+        expression = engine.combine(match.expressions, "AND")
+    else:
+        expression = engine.combine(match.live, "OR")
+    text_score = dict(engine.ranked(cursor, expression, filters, limit))
+    if match.mode == "or" and match.all_of:
+        floor = min(text_score.values(), default=0.0)
+        for pk in match.all_of:
+            text_score.setdefault(pk, floor)
+    return text_score
+
+
+def _snippet(item: LibraryItem, found: tuple[str, str]) -> SafeString:
+    body, summary = found
+    if MARK_START in body:
+        return _safe_snippet(body)
+    if MARK_START in summary:
+        return _safe_snippet(summary)
+    return _plain_summary(item)
+
+
+def _text_search(engine, cursor, state, parsed, filters, page, per_page, semantic_blend):
+    expressions = engine.prepare(cursor, [c.alternatives for c in parsed.concepts])
+    keep = [n for n, e in enumerate(expressions) if e]
+    parsed.concepts = [parsed.concepts[n] for n in keep]
+    if not keep:
+        return _empty(page, per_page, parsed.text, filters, state)
+    match = _match(engine, cursor, state, parsed, [expressions[n] for n in keep])
+    offset = (page - 1) * per_page
+    text_score = _text_scores(engine, cursor, match, filters, max(CANDIDATES, offset + per_page))
+    best = max(text_score.values(), default=0.0) or 1.0
+    similarity: dict[int, float] = {}
+    admitted: set[int] = set()
+    use_semantic = semantic.enabled() if semantic_blend is None else semantic_blend
+    use_semantic = use_semantic and semantic.available()
+    if use_semantic:
+        similarity, admitted = _semantic(engine, cursor, state, parsed, filters, text_score)
+
+    def score(pk: int) -> float:
+        text = 0.0
+        if pk in text_score:
+            text = match.coverage(pk) * (0.5 + 0.5 * max(text_score[pk], 0.0) / best)
+        if not use_semantic:
+            return text
+        rescaled = (similarity.get(pk, 0.0) - COSINE_FLOOR) / COSINE_SPAN
+        return (1 - SEMANTIC_WEIGHT) * text + SEMANTIC_WEIGHT * min(1.0, max(0.0, rescaled))
+
+    scores = {pk: score(pk) for pk in set(text_score) | admitted}
+    facets, kept = _facets(match.matched | admitted, state, filters)
+    ordered = sorted(
+        (pk for pk in scores if pk in kept),
+        key=lambda pk: (-scores[pk], -text_score.get(pk, 0.0), -pk),
+    )
+    page_ids = ordered[offset : offset + per_page]
+    items = _materialise(page_ids)
+    with_text = [pk for pk in page_ids if pk in items and pk in text_score]
+    snippets = {}
+    if with_text and match.live:
+        expression = engine.combine(match.live, "OR")
+        snippets = engine.snippets(cursor, expression, with_text, parsed.alternatives())
+    hits = [
+        Hit(items[pk], round(scores[pk], 4), _snippet(items[pk], snippets.get(pk, ("", ""))),
+            matched=pk in text_score)
+        for pk in page_ids
+        if pk in items
+    ]  # fmt: skip
+    return SearchPage(
+        hits,
+        len(kept),
+        facets,
+        page,
+        per_page,
+        query=parsed.text,
+        corrected_query=parsed.corrected_text(),
+        mode=match.mode,
+        semantic=use_semantic,
+    )
+
+
+def _semantic(engine, cursor, state, parsed, filters, text_score):
+    """Cosine similarity for the text candidates, and the items admitted on meaning alone."""
+    import numpy as np
+
+    query_vector = semantic.embed([parsed.embedding_text()])
+    ids, matrix, positions = state.vectors(engine, cursor)
+    if query_vector is None or not len(ids):
+        return {}, set()
+    similarities = matrix @ query_vector[0]
+    similarities = np.nan_to_num(similarities)
+    result = {pk: float(similarities[positions[pk]]) for pk in text_score if pk in positions}
+    admitted = set()
+    pool = min(len(ids), SEMANTIC_POOL * 4)
+    top = np.argpartition(-similarities, pool - 1)[:pool]
+    for n in top[np.argsort(-similarities[top])]:
+        value = float(similarities[n])
+        if value < SEMANTIC_ADMIT or len(admitted) >= SEMANTIC_POOL:
+            break
+        pk = int(ids[n])
+        meta = state.meta.get(pk)
+        if meta is None or not all(_checks(meta, filters)):
+            continue
+        result[pk] = value
+        admitted.add(pk)
+    return result, admitted
+
+
+def raw_expression(query: str) -> str:
+    """The engine expression a query becomes (concepts OR-ed), for the benchmark's baseline."""
+    engine = backend()
+    with connection.cursor() as cursor:
+        _, synonyms = _current(engine, cursor)
+        parsed = parse(query, synonyms)
+        concepts = [c.alternatives for c in parsed.concepts]
+        expressions = [e for e in engine.prepare(cursor, concepts) if e]
+        return engine.combine(expressions, "OR") if expressions else ""
+
+
+def raw_engine_query(expression: str, limit: int = 10) -> list[tuple[int, float]]:
+    """The bare engine query: match, rank, limit; nothing else."""
+    engine = backend()
+    with connection.cursor() as cursor:
+        return engine.raw(cursor, expression, limit) if expression else []

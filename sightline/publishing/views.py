@@ -1,0 +1,431 @@
+"""Publication plan pages. Plans come only from publishing.access; writes only through
+services. Nothing here is public: the library pages are separate."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sightline.core.stale import stale_edit_context
+from sightline.core.versioning import StaleEdit
+from sightline.publishing import access, selectors, services
+from sightline.publishing.forms import (
+    ApproveForm,
+    DocumentForm,
+    NspccForm,
+    PlanCreateForm,
+    PlanEditForm,
+    PlanFilterForm,
+    RemoveForm,
+    StatusForm,
+)
+from sightline.publishing.models import PublicationPlan
+from sightline.publishing.workflow import OWN_PAGE_TRANSITIONS, PUBLICATION_WORKFLOW
+
+PAGE_SIZE = 50
+FIELD_FOR_MESSAGE = {
+    "publication date": "scheduled_date",
+    "scheduled": "scheduled_date",
+    "advance copies": "scheduled_date",
+    "reasons for not publishing": "withheld_reasons",
+    "who made the decision": "withheld_decision_makers",
+    "date of the decision": "withheld_date",
+    "note": "note",
+    "approver": "removal_approved_by",
+    "approved": "removal_approved_by",
+    "court order": "removal_kind",
+    "reason for removal": "removal_kind",
+    "details of why": "removal_reason",
+    "removal date": "planned_date",
+}
+
+
+def add_refusal(form, error: ValidationError) -> None:
+    """A refused write's messages on the form: on the field they name where possible, so the
+    error summary links to it, otherwise at the top."""
+    for message in error.messages:
+        lowered = message.lower()
+        field = next(
+            (
+                name
+                for words, name in FIELD_FOR_MESSAGE.items()
+                if words in lowered and name in form.fields
+            ),
+            None,
+        )
+        form.add_error(field, message)
+
+
+def _not_found(*_args) -> Http404:
+    return Http404("Not found")
+
+
+# --------------------------------------------------------------------------- list and create
+
+
+@login_required
+@require_GET
+def plan_list(request):
+    if not access.can_see_plans(request.user):
+        raise _not_found()
+    form = PlanFilterForm(request.GET or None)
+    filters = selectors.PlanFilters()
+    if form.is_valid():
+        filters = selectors.PlanFilters(
+            status=form.cleaned_data.get("status") or "", kind=form.cleaned_data.get("kind") or ""
+        )
+    page = Paginator(selectors.plan_list(request.user, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    manage = access.can_manage_plans(request.user)
+    return render(
+        request,
+        "publishing/plan_list.html",
+        {
+            "page_obj": page,
+            "filter_form": form,
+            "counts": selectors.status_counts(request.user),
+            "can_manage": manage,
+            "briefings": selectors.briefings_ready_for_library() if manage else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    if not access.can_manage_plans(request.user):
+        raise _not_found()
+    from sightline.learning.models import Briefing
+
+    ready_ids = set(selectors.cases_ready_for_publication().values_list("pk", flat=True))
+    form = PlanCreateForm(
+        request.POST or None,
+        cases=selectors.cases_for_summary(),
+        ready_case_ids=ready_ids,
+        briefings=Briefing.objects.filter(
+            status=Briefing.Status.PUBLISHED, is_public=True, archived_at__isnull=True
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["source"] == PlanCreateForm.BRIEFING:
+                plan = services.plan_create_from_briefing(
+                    by=request.user, briefing=data["briefing"]
+                )
+            else:
+                is_review = data["source"] == PlanCreateForm.REVIEW
+                plan = services.plan_create(
+                    by=request.user,
+                    kind=data["source"],
+                    case=data.get("case") if is_review else None,
+                    version_kind=data.get("version_kind") or PublicationPlan.Version.FULL_REPORT,
+                    title=data["title"].strip(),
+                    summary=data["summary"].strip(),
+                )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"Publication plan {plan.reference} created")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_create.html", {"form": form})
+
+
+@login_required
+@require_POST
+def plan_from_briefing(request, reference: str):
+    from sightline.learning.models import Briefing
+
+    if not access.can_manage_plans(request.user):
+        raise _not_found()
+    briefing = Briefing.objects.filter(reference=reference, archived_at__isnull=True).first()
+    if briefing is None or not services.briefing_is_ready(briefing):
+        raise _not_found()
+    try:
+        plan = services.plan_create_from_briefing(by=request.user, briefing=briefing)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("publishing:list")
+    messages.success(request, f"Publication plan {plan.reference} created from {reference}")
+    return redirect("publishing:detail", plan.reference)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@login_required
+@require_GET
+def plan_detail(request, reference: str):
+    plan = access.plan_for_view(request.user, reference)
+    context = {"plan": plan, **selectors.plan_detail(plan, request.user)}
+    return render(request, "publishing/plan_detail.html", context)
+
+
+def _edit_initial(plan: PublicationPlan) -> dict:
+    fields = [*services.EDIT_FIELDS]
+    initial = {name: getattr(plan, name) for name in fields}
+    initial.update(version=plan.version, themes=list(plan.themes.all()))
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    if plan.status not in services.EDITABLE_STATUSES:
+        raise _not_found()
+    form = PlanEditForm(request.POST or None, initial=_edit_initial(plan))
+    context = {"form": form, "plan": plan}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.EDIT_FIELDS}
+        for name in ("title", "summary", "body", "review_type", "communications_plan"):
+            fields[name] = (fields[name] or "").strip()
+        try:
+            services.plan_update(
+                plan=plan,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                themes=data["themes"],
+                **fields,
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, "Publication plan saved")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_upload(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    if plan.status not in services.EDITABLE_STATUSES:
+        raise _not_found()
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, initial={"version": plan.version}
+    )
+    context = {"form": form, "plan": plan}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_attach_document(
+                plan=plan,
+                by=request.user,
+                uploaded_file=form.cleaned_data["file"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            messages.success(request, "File uploaded. Run the publication guard again")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_upload.html", context)
+
+
+@login_required
+@require_POST
+def plan_guard(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    findings = services.plan_run_guard(plan=plan, by=request.user)
+    if findings:
+        messages.error(
+            request,
+            f"The publication guard found {len(findings)} possible "
+            f"identifier{'s' if len(findings) != 1 else ''}. It cannot be published until they "
+            "are removed",
+        )
+    else:
+        messages.success(request, "The publication guard found no identifiers")
+    return redirect(f"{plan_url(plan)}#guard")
+
+
+def plan_url(plan: PublicationPlan) -> str:
+    return services.plan_url(plan)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_approve(request, reference: str):
+    plan = access.plan_for_approval(request.user, reference)
+    detail = selectors.plan_detail(plan, request.user)
+    if not detail["can_approve"] and request.method == "GET":
+        raise _not_found()
+    form = ApproveForm(
+        request.POST or None,
+        agencies=detail["approve_agencies"],
+        initial={"fingerprint": detail["fingerprint"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            approval = services.plan_approve(
+                plan=plan,
+                by=request.user,
+                agency=form.cleaned_data.get("agency"),
+                fingerprint_seen=form.cleaned_data["fingerprint"],
+            )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"You approved publication for {approval.agency}")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_approve.html", {"form": form, "plan": plan, **detail})
+
+
+def _status_initial(plan: PublicationPlan) -> dict:
+    return {"version": plan.version}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_status(request, reference: str, name: str):
+    plan = access.plan_for_view(request.user, reference)
+    if name in OWN_PAGE_TRANSITIONS:
+        raise _not_found()
+    try:
+        t = PUBLICATION_WORKFLOW.get(name)
+    except ValidationError:
+        raise _not_found() from None
+    if t not in PUBLICATION_WORKFLOW.available(plan, request.user):
+        raise _not_found()
+    form = StatusForm(request.POST or None, transition_name=name, initial=_status_initial(plan))
+    context = {
+        "form": form,
+        "plan": plan,
+        "t": t,
+        "earliest": selectors.plan_detail(plan, request.user)["earliest_publication"]
+        if name == "schedule"
+        else None,
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.plan_transition(
+                plan=plan,
+                by=request.user,
+                name=name,
+                expected_version=data["version"],
+                note=data.get("note") or "",
+                scheduled_for=data.get("scheduled_for"),
+                withheld_reasons=data.get("withheld_reasons"),
+                withheld_decision_makers=data.get("withheld_decision_makers"),
+                withheld_date=data.get("withheld_date"),
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, f"{plan.reference}: {t.label.lower()} done")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_status.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_withhold(request, reference: str):
+    return plan_status(request, reference, "withhold")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_remove(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    if plan.status != PublicationPlan.Status.PUBLISHED:
+        raise _not_found()
+    form = RemoveForm(
+        request.POST or None,
+        approvers=selectors.removal_approvers(exclude=request.user),
+        initial={"version": plan.version, "when": RemoveForm.NOW},
+    )
+    context = {"form": form, "plan": plan, **selectors.plan_detail(plan, request.user)}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "plan": plan,
+            "by": request.user,
+            "expected_version": data["version"],
+            "removal_kind": data["removal_kind"],
+            "removal_reason": data["removal_reason"],
+            "removal_approved_by": data.get("removal_approved_by"),
+        }
+        try:
+            if data["when"] == RemoveForm.LATER:
+                services.plan_schedule_removal(removal_planned_for=data["planned_for"], **common)
+                done = "Removal planned"
+            else:
+                services.plan_remove(**common)
+                done = "Removed from the library. Its catalogue entry says why"
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_remove.html", context)
+
+
+@login_required
+@require_POST
+def plan_cancel_removal(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    try:
+        services.plan_cancel_removal(plan=plan, by=request.user, expected_version=plan.version)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The planned removal is cancelled")
+    return redirect("publishing:detail", plan.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_nspcc(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    if plan.status not in (PublicationPlan.Status.PUBLISHED, PublicationPlan.Status.REMOVED):
+        raise _not_found()
+    form = NspccForm(
+        request.POST or None,
+        initial={"version": plan.version, "submitted_on": plan.nspcc_submitted_date},
+    )
+    context = {"form": form, "plan": plan}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_record_nspcc(
+                plan=plan,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                submitted_on=form.cleaned_data["submitted_on"],
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, "NSPCC repository submission recorded")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_nspcc.html", context)
+
+
+@login_required
+@require_POST
+def plan_improvements(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    try:
+        instead = services.plan_create_improvements(plan=plan, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("publishing:detail", plan.reference)
+    messages.success(request, f"Publication plan {instead.reference} created")
+    return redirect("publishing:detail", instead.reference)

@@ -1,0 +1,307 @@
+"""Publication plan statuses and the moves between them, as data.
+
+The conditions read the plan as it is at the moment of the move: the guard result must be for
+the current content (its fingerprint), approvals count only if they were given to the current
+content by people who are still approvers, and dates are compared with `as_of(plan)` — now,
+unless the service that runs the move says otherwise (the task worker runs moves at a planned
+time).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from sightline.core.clocks import get_calendar
+from sightline.core.workflow import Transition, Workflow
+from sightline.publishing import access, guard
+from sightline.publishing.models import PublicationApproval, PublicationPlan
+
+S = PublicationPlan.Status
+K = PublicationPlan.Kind
+R = PublicationPlan.RemovalKind
+
+# Removal before the minimum public period ends needs one of these reasons and an approver.
+EARLY_REMOVAL_KINDS = (R.COURT_ORDER, R.RISK_TO_CHILD, R.FAMILY_REQUEST)
+# Kinds that go to the national Panel and the Secretary of State before publication.
+ADVANCE_COPY_KINDS = (K.REVIEW,)
+
+
+def as_of(plan) -> datetime:
+    """The moment a move is judged at: now, unless a service set another (a planned time)."""
+    return getattr(plan, "_as_of", None) or timezone.now()
+
+
+def _day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+# --------------------------------------------------------------------------- who
+
+
+def _bu(user, plan) -> bool:
+    return access.can_manage_plans(user)
+
+
+def _system(user, plan) -> bool:
+    return user is None
+
+
+def _bu_or_system(user, plan) -> bool:
+    return user is None or access.can_manage_plans(user)
+
+
+def _bu_not_approver(user, plan) -> bool:
+    """The business unit schedules; someone who approved the plan may not also schedule it."""
+    if not access.can_manage_plans(user):
+        return False
+    return not PublicationApproval.objects.filter(
+        plan=plan, approver_id=user.pk, withdrawn_at__isnull=True
+    ).exists()
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def approval_is_valid(approval: PublicationApproval, current: str) -> bool:
+    """Given to the current content, not withdrawn, and the approver still approves for that
+    agency (a revoked duty or role takes the approval with it)."""
+    if approval.withdrawn_at is not None or approval.fingerprint != current:
+        return False
+    return approval.agency_id in access.approver_agency_ids(approval.approver)
+
+
+def valid_approvals(plan) -> list[PublicationApproval]:
+    current = guard.fingerprint(plan)
+    approvals = PublicationApproval.objects.filter(plan=plan, withdrawn_at__isnull=True)
+    return [
+        a for a in approvals.select_related("approver", "agency") if approval_is_valid(a, current)
+    ]
+
+
+def approvals_problem(plan) -> str | None:
+    approvals = valid_approvals(plan)
+    agencies = {a.agency_id for a in approvals}
+    people = {a.approver_id for a in approvals}
+    if len(agencies) >= 2 and len(people) >= 2:
+        return None
+    count = min(len(agencies), len(people))
+    return (
+        "Two approvals are needed, from approvers at two different safeguarding partners. "
+        f"There {'is' if count == 1 else 'are'} {count} for the current version"
+    )
+
+
+def guard_is_current(plan) -> bool:
+    return bool(plan.guard_checked_at) and plan.guard_fingerprint == guard.fingerprint(plan)
+
+
+def guard_problem(plan) -> str | None:
+    if not guard_is_current(plan):
+        return "Run the publication guard on the current version"
+    findings = plan.guard_findings or []
+    if not findings:
+        return None
+    places = list(dict.fromkeys(f.get("where", "") for f in findings))
+    return (
+        f"The publication guard found {len(findings)} possible "
+        f"identifier{'s' if len(findings) != 1 else ''} in the {', '.join(places)}. "
+        "Remove them and run the guard again"
+    )
+
+
+def earliest_publication_date(plan) -> date | None:
+    """The first day publication may be scheduled for: the configured number of working days
+    after the later advance copy. None until both advance copies are recorded."""
+    if not (plan.advance_copy_panel_date and plan.advance_copy_sos_date):
+        return None
+    later = max(plan.advance_copy_panel_date, plan.advance_copy_sos_date)
+    return get_calendar().add_working_days(later, settings.SIGHTLINE_ADVANCE_COPY_WORKING_DAYS)
+
+
+def needs_advance_copies(plan) -> bool:
+    return plan.kind in ADVANCE_COPY_KINDS
+
+
+def checklist_missing(plan) -> list[str]:
+    missing = []
+    if not plan.anonymisation_checked:
+        missing.append("Confirm the anonymisation check is done")
+    if not plan.legal_check_done:
+        missing.append("Confirm reporting restrictions and criminal proceedings are checked")
+    if guard.source_case(plan) is not None:
+        if not plan.family_informed_date:
+            missing.append("Enter the date the family was informed")
+        if not plan.practitioners_briefed_date:
+            missing.append("Enter the date practitioners were briefed")
+    return missing
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _has_content(plan) -> str | None:
+    if plan.document_id or (plan.body or "").strip():
+        return None
+    return "Upload the file to publish or enter the text to publish"
+
+
+def _checklist_complete(plan) -> str | None:
+    missing = checklist_missing(plan)
+    return ". ".join(missing) if missing else None
+
+
+def _advance_copies_recorded(plan) -> str | None:
+    if not needs_advance_copies(plan):
+        return None
+    if plan.advance_copy_panel_date and plan.advance_copy_sos_date:
+        return None
+    return (
+        "Enter the dates the advance copies went to the national Panel and the Secretary of State"
+    )
+
+
+def _guard_clean(plan) -> str | None:
+    return guard_problem(plan)
+
+
+def _two_approvals(plan) -> str | None:
+    return approvals_problem(plan)
+
+
+def _after_advance_copies(plan) -> str | None:
+    if not needs_advance_copies(plan) or plan.scheduled_for is None:
+        return None
+    earliest = earliest_publication_date(plan)
+    if earliest is None:
+        return _advance_copies_recorded(plan)
+    if _day(plan.scheduled_for) < earliest:
+        days = settings.SIGHTLINE_ADVANCE_COPY_WORKING_DAYS
+        return (
+            f"Publication cannot be scheduled before {earliest.day} {earliest:%B %Y}, "
+            f"{days} working days after the advance copies went to the national Panel and the "
+            "Secretary of State"
+        )
+    return None
+
+
+def _in_future(plan) -> str | None:
+    if plan.scheduled_for is not None and plan.scheduled_for < as_of(plan):
+        return "The publication date and time must be in the future"
+    return None
+
+
+def removal_problem(plan) -> str | None:
+    if not plan.min_end_date or _day(as_of(plan)) >= plan.min_end_date:
+        return None
+    end = plan.min_end_date
+    if plan.removal_kind not in EARLY_REMOVAL_KINDS:
+        return (
+            f"Until {end.day} {end:%B %Y} it can only be removed because of a court order, a "
+            "risk to a child or a family request"
+        )
+    if not plan.removal_approved_by_id:
+        return "Select who approved removing it before the end of the minimum public period"
+    return None
+
+
+PUBLICATION_WORKFLOW = Workflow(
+    name="publication",
+    status_field="status",
+    states=S,
+    initial=S.PREPARING,
+    field_labels={
+        "title": "Title",
+        "summary": "Summary",
+        "version_kind": "Version to publish",
+        "scheduled_for": "Publication date and time",
+        "removal_kind": "Reason for removal",
+        "removal_reason": "Details of why it is removed",
+        "withheld_reasons": "Reasons for not publishing",
+        "withheld_decision_makers": "Who made the decision",
+        "withheld_date": "Date of the decision",
+    },
+    transitions=(
+        Transition(
+            name="submit",
+            label="Submit for approval",
+            sources=(S.PREPARING,),
+            target=S.AWAITING_APPROVAL,
+            allowed=_bu,
+            who="business unit",
+            required=("title", "summary", "version_kind"),
+            conditions=(_has_content, _checklist_complete, _advance_copies_recorded, _guard_clean),
+            condition_text="a file or text, the checklist, advance copies for a review, "
+            "a clean guard result",
+        ),
+        Transition(
+            name="return_for_changes",
+            label="Return for changes",
+            sources=(S.AWAITING_APPROVAL,),
+            target=S.PREPARING,
+            allowed=_bu,
+            who="business unit",
+            note_required=True,
+            button_style="secondary",
+        ),
+        Transition(
+            name="schedule",
+            label="Schedule publication",
+            sources=(S.AWAITING_APPROVAL,),
+            target=S.SCHEDULED,
+            allowed=_bu_not_approver,
+            who="business unit, not an approver",
+            required=("scheduled_for",),
+            conditions=(_in_future, _guard_clean, _two_approvals, _after_advance_copies),
+            condition_text="two approvals from different safeguarding partners, "
+            "a clean guard result, the advance-copy period",
+        ),
+        Transition(
+            name="unschedule",
+            label="Cancel scheduled publication",
+            sources=(S.SCHEDULED,),
+            target=S.AWAITING_APPROVAL,
+            allowed=_bu_or_system,
+            who="business unit, or the task worker when a check fails",
+            note_required=True,
+            button_style="warning",
+        ),
+        Transition(
+            name="publish",
+            label="Publish",
+            sources=(S.SCHEDULED,),
+            target=S.PUBLISHED,
+            allowed=_system,
+            who="task worker at the scheduled time",
+            conditions=(_guard_clean, _two_approvals),
+            condition_text="the guard and the approvals checked again",
+        ),
+        Transition(
+            name="remove",
+            label="Remove from the library",
+            sources=(S.PUBLISHED,),
+            target=S.REMOVED,
+            allowed=_bu_or_system,
+            who="business unit, or the task worker at the planned time",
+            required=("removal_kind", "removal_reason"),
+            conditions=(removal_problem,),
+            condition_text="an approver and a court order, risk or family request if early",
+            button_style="warning",
+        ),
+        Transition(
+            name="withhold",
+            label="Record decision not to publish",
+            sources=(S.PREPARING, S.AWAITING_APPROVAL),
+            target=S.WITHHELD,
+            allowed=_bu,
+            who="business unit",
+            required=("withheld_reasons", "withheld_decision_makers", "withheld_date"),
+            button_style="warning",
+        ),
+    ),
+)
+
+# Moves made on a page of their own (not the generic status form).
+OWN_PAGE_TRANSITIONS = frozenset({"remove", "publish"})
