@@ -38,11 +38,17 @@ def notify(
     return created
 
 
-def send_mail_message(*, to: list[str], subject: str, body: str) -> None:
+def send_mail_message(
+    *, to: list[str], subject: str, body: str, headers: dict[str, str] | None = None
+) -> None:
     """Send one plain-text message through the configured mail backend."""
-    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to).send(
-        fail_silently=False
-    )
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        headers=headers or None,
+    ).send(fail_silently=False)
 
 
 def absolute_url(path: str) -> str:

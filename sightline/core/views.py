@@ -22,7 +22,9 @@ from sightline.core.registry import HomeSection, home_providers
 
 @require_GET
 def public_home(request):
-    return render(request, "core/public_home.html")
+    from sightline.publishing.library import latest_items
+
+    return render(request, "core/public_home.html", {"latest_items": latest_items(5)})
 
 
 @require_GET

@@ -105,8 +105,10 @@ def briefing_content(briefing: Briefing) -> BriefingContent:
 # Text sizes for the PDF (tenths of a point, as in the stylesheet's app-7mb--size-NN classes),
 # each with the most words in one tile that usually fit on the page at that size.
 PRINT_SIZES = ((95, 85), (90, 95), (85, 120), (80, 135), (75, None))
-# The most words one tile may hold: at the smallest size, a page holds seven tiles this long.
+# The most words a tile, and the reflective questions, may hold: at the smallest size, a page
+# holds seven tiles and the questions this long.
 MAX_TILE_WORDS = 150
+MAX_QUESTION_WORDS = 80
 
 
 def word_count(text: str) -> int:

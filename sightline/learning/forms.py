@@ -4,7 +4,7 @@ from django.conf import settings
 from sightline.accounts.models import Agency
 from sightline.core.forms import GovukDateField
 from sightline.core.models import Theme
-from sightline.learning.documents import MAX_TILE_WORDS, word_count
+from sightline.learning.documents import MAX_QUESTION_WORDS, MAX_TILE_WORDS, word_count
 from sightline.learning.models import Briefing
 from sightline.learning.workflow import REVIEW_SOURCES, SECTION_FIELDS
 from sightline.reviews.access import cases_visible_to
@@ -60,7 +60,10 @@ class BriefingForm(forms.Form):
         label="Reflective questions",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One question per line, for teams to discuss",
+        help_text=(
+            f"One question per line, for teams to discuss. At most {MAX_QUESTION_WORDS} words "
+            "in all"
+        ),
     )
     themes = forms.ModelMultipleChoiceField(
         label="Themes",
@@ -107,11 +110,11 @@ class BriefingForm(forms.Form):
                     f"{headings[i]} must be {MAX_TILE_WORDS} words or fewer, so the briefing "
                     "fits on one page",
                 )
-        if word_count(data.get("reflective_questions", "")) > MAX_TILE_WORDS:
+        if word_count(data.get("reflective_questions", "")) > MAX_QUESTION_WORDS:
             self.add_error(
                 "reflective_questions",
-                f"Reflective questions must be {MAX_TILE_WORDS} words or fewer, so the briefing "
-                "fits on one page",
+                f"Reflective questions must be {MAX_QUESTION_WORDS} words or fewer, so the "
+                "briefing fits on one page",
             )
         return data
 

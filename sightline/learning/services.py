@@ -20,7 +20,7 @@ from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import transition
-from sightline.learning.documents import MAX_TILE_WORDS, word_count
+from sightline.learning.documents import MAX_QUESTION_WORDS, MAX_TILE_WORDS, word_count
 from sightline.learning.models import Briefing, Dissemination
 from sightline.learning.selectors import agency_leads
 from sightline.learning.workflow import BRIEFING_WORKFLOW, REVIEW_SOURCES, SECTION_FIELDS
@@ -66,10 +66,10 @@ def _check_content(fields: dict) -> None:
                 f"{headings[i]} must be {MAX_TILE_WORDS} words or fewer, so the briefing fits on "
                 "one page"
             ]
-    if word_count(fields.get("reflective_questions", "")) > MAX_TILE_WORDS:
+    if word_count(fields.get("reflective_questions", "")) > MAX_QUESTION_WORDS:
         errors["reflective_questions"] = [
-            f"Reflective questions must be {MAX_TILE_WORDS} words or fewer, so the briefing fits "
-            "on one page"
+            f"Reflective questions must be {MAX_QUESTION_WORDS} words or fewer, so the "
+            "briefing fits on one page"
         ]
     if errors:
         raise ValidationError(errors)

@@ -57,6 +57,11 @@ FIELD_LABELS = {
 # --------------------------------------------------------------------------- helpers
 
 
+def _posted(request):
+    """The submitted data on a POST (even when empty, so the form reports what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _export_format(request) -> str:
     fmt = request.GET.get("format", "")
     if fmt not in EXPORT_FORMATS:
@@ -78,16 +83,23 @@ def _filters(request, form: BriefingFilterForm, sort: str) -> selectors.Briefing
 
 def _put_errors_on_form(form, error: ValidationError, fields: dict[str, str] | None = None):
     """A refused write's messages on the fields they name (so the error summary links to
-    them), otherwise at the top of the form."""
+    them), otherwise at the top of the form. `fields` maps whole messages to field names."""
     if hasattr(error, "error_dict"):
         for name, problems in error.message_dict.items():
             form.add_error(name if name in form.fields else None, problems)
         return
     for message in error.messages:
-        name = next(
-            (field for text, field in (fields or {}).items() if text in message.lower()), None
-        )
+        name = (fields or {}).get(message)
         form.add_error(name if name in form.fields else None, message)
+
+
+# Messages from the workflow that belong to a field of the status form.
+STATUS_FIELD_MESSAGES = {
+    "Enter the publish date": "publish_date",
+    "Enter the review date": "review_date",
+    "Review date must be after the publish date": "review_date",
+    "Enter a note explaining the change": "note",
+}
 
 
 def _history(briefing: Briefing) -> list[dict]:
@@ -258,7 +270,7 @@ def briefing_create(request):
     if not access.can_author(request.user):
         raise Http404("Not found")
     form = BriefingForm(
-        request.POST or None,
+        _posted(request),
         user=request.user,
         initial={"source": Briefing.Source.TOPIC, "is_public": True},
     )
@@ -292,7 +304,7 @@ def briefing_edit(request, reference: str):
         "is_public": briefing.is_public,
         **{name: getattr(briefing, name) for name in SECTION_FIELDS},
     }
-    form = BriefingForm(request.POST or None, user=request.user, initial=initial)
+    form = BriefingForm(_posted(request), user=request.user, initial=initial)
     context = {"form": form, "title": f"Edit {briefing.reference}", "briefing": briefing}
     if request.method == "POST" and form.is_valid():
         try:
@@ -370,7 +382,7 @@ def briefing_status(request, reference: str, name: str):
         raise access.deny(request.user, object_type="learning.briefing", object_id=reference)
     day = today()
     form = TransitionForm(
-        request.POST or None,
+        _posted(request),
         transition=t,
         initial={
             "version": briefing.version,
@@ -396,11 +408,7 @@ def briefing_status(request, reference: str, name: str):
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
             briefing.refresh_from_db()
-            _put_errors_on_form(
-                form,
-                error,
-                {"publish date": "publish_date", "review date": "review_date", "note": "note"},
-            )
+            _put_errors_on_form(form, error, STATUS_FIELD_MESSAGES)
         else:
             messages.success(
                 request, f"Briefing {briefing.reference}: {briefing.get_status_display().lower()}"
@@ -459,7 +467,7 @@ def briefing_docx(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def briefing_send(request, reference: str):
     briefing = access.briefing_for_send(request.user, reference)
-    form = SendForm(request.POST or None, briefing=briefing)
+    form = SendForm(_posted(request), briefing=briefing)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.briefing_send(
@@ -565,7 +573,7 @@ def acknowledge(request, reference: str, pk: int):
         "staff_reached": d.staff_reached,
         "changes": d.changes,
     }
-    form = AcknowledgeForm(request.POST or None, initial=initial)
+    form = AcknowledgeForm(_posted(request), initial=initial)
     context = {"dissemination": d, "briefing": d.briefing, "form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -23,6 +23,9 @@ from sightline.publishing.models import PublicationPlan
 
 APPROVER_ROLES = (Role.PARTNER_LEAD, Role.BUSINESS_UNIT)
 READER_ROLES = (Role.BUSINESS_UNIT, Role.PARTNER_LEAD, Role.SCRUTINEER)
+S = PublicationPlan.Status
+# Statuses that a clean guard result was needed to reach.
+CLEARED_STATUSES = (S.AWAITING_APPROVAL, S.SCHEDULED, S.PUBLISHED, S.REMOVED)
 
 
 def can_see_plans(user) -> bool:
@@ -98,8 +101,21 @@ def plan_for_approval(user, reference: str) -> PublicationPlan:
 
 
 def plan_for_document(user, owner_id: str) -> bool:
-    """Files attached to a plan (drafts and the cleaned published copy) are readable by whoever
-    may see the plan. The public gets a published file only through the library."""
+    """Files attached to a plan (drafts and the cleaned published copy): the business unit
+    always; partner leads and the scrutineer, who never see identities, only once the guard has
+    cleared the current version (or it has been scheduled or published). The public gets a
+    published file only through the library."""
+    from sightline.publishing import guard
+
     if not can_see_plans(user) or not str(owner_id).isdigit():
         return False
-    return PublicationPlan.objects.filter(pk=int(owner_id), archived_at__isnull=True).exists()
+    plan = PublicationPlan.objects.filter(pk=int(owner_id), archived_at__isnull=True).first()
+    if plan is None:
+        return False
+    if can_manage_plans(user) or plan.status in CLEARED_STATUSES:
+        return True
+    return bool(
+        plan.guard_checked_at
+        and not plan.guard_findings
+        and plan.guard_fingerprint == guard.fingerprint(plan)
+    )

@@ -439,6 +439,20 @@ def scan_text(text: str, where: str, terms: Iterable[Term]) -> list[Finding]:
     ]
 
 
+def redact(text: str, terms: Iterable[Term]) -> str:
+    """The text with every match replaced by the mask, for readers who may not see
+    identities (partner leads and the scrutineer reading a plan that is not yet clear)."""
+    text = normalise(text)
+    spans = _matches(text, terms)
+    pieces, cursor = [], 0
+    for start, end, _ in spans:
+        pieces.append(text[cursor:start])
+        pieces.append(MASK)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
 # --------------------------------------------------------------------------- files
 
 

@@ -277,11 +277,14 @@ class _Themes:
         return theme
 
 
+RESERVED_SLUGS = frozenset({"feed", "subscribe", "unsubscribe", "document"})
+
+
 def _unique_slug(title: str, taken: set[str]) -> str:
     max_length = LibraryItem._meta.get_field("slug").max_length
     base = slugify(title)[: max_length - 6].strip("-") or "item"
     slug, number = base, 1
-    while slug in taken:
+    while slug in taken or slug in RESERVED_SLUGS:
         number += 1
         slug = f"{base}-{number}"
     taken.add(slug)

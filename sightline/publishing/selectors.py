@@ -36,6 +36,46 @@ class PlanFilters:
     kind: str = ""
 
 
+SHOWN_STATUSES = (S.SCHEDULED, S.PUBLISHED, S.REMOVED)
+
+
+def shown_content(plan: PublicationPlan, user, terms=None) -> dict:
+    """What this user may read of a plan's content. The business unit sees it as written.
+    Partner leads and the scrutineer, who never see identities, see it with anything the guard
+    would find hidden, and the file only once the guard has cleared the current version."""
+    if access.can_manage_plans(user):
+        return {
+            "title": plan.title,
+            "summary": plan.summary,
+            "body": plan.body,
+            "file": bool(plan.document_id),
+            "redacted": False,
+        }
+    terms = guard.plan_terms(plan) if terms is None else terms
+    clear = plan.status in SHOWN_STATUSES or _guard_view(plan)["state"] == "clear"
+    shown = {
+        "title": guard.redact(plan.title, terms),
+        "summary": guard.redact(plan.summary, terms),
+        "body": guard.redact(plan.body, terms),
+        "file": bool(plan.document_id) and clear,
+    }
+    shown["redacted"] = any(guard.MASK in shown[k] for k in ("title", "summary", "body"))
+    return shown
+
+
+def list_rows(plans, user) -> list[tuple[PublicationPlan, str]]:
+    """(plan, title to show) for a page of the list, without a query per row."""
+    if access.can_manage_plans(user):
+        return [(plan, plan.title) for plan in plans]
+    rows = []
+    for plan in plans:
+        case = guard.source_case(plan)
+        subject = getattr(case, "subject", None) if case is not None else None
+        terms = [*guard.identity_terms(subject), *guard.GENERIC_TERMS]
+        rows.append((plan, guard.redact(plan.title, terms)))
+    return rows
+
+
 def plan_list(user, filters: PlanFilters) -> QuerySet[PublicationPlan]:
     """Plans the user may see, newest first, with what the list shows (constant queries)."""
     qs = access.plans_visible_to(user)
@@ -44,7 +84,7 @@ def plan_list(user, filters: PlanFilters) -> QuerySet[PublicationPlan]:
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     return (
-        qs.select_related("case", "briefing")
+        qs.select_related("case__subject", "briefing__source_case__subject")
         .annotate(
             approval_count=Count(
                 "approvals", filter=Q(approvals__withdrawn_at__isnull=True), distinct=True
@@ -154,6 +194,7 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
     manage = access.can_manage_plans(user)
     today = timezone.localdate()
     return {
+        "shown": shown_content(plan, user),
         "fingerprint": current,
         "guard": _guard_view(plan),
         "approvals": rows,

@@ -88,6 +88,7 @@ def plan_list(request):
         "publishing/plan_list.html",
         {
             "page_obj": page,
+            "rows": selectors.list_rows(page.object_list, request.user),
             "filter_form": form,
             "counts": selectors.status_counts(request.user),
             "can_manage": manage,

@@ -8,7 +8,9 @@ SQLite
     publishing_library_doc      facet fields per indexed item (filters never read long text)
 PostgreSQL
     publishing_library_search   text, facet fields and search_vector (title A, summary and
-                                themes B, body C; 'english'), GIN index
+                                themes B, body C; 'english'), GIN index; head_vector (the
+                                same without the body after its first 1,000 characters),
+                                for a cheap first ranking pass over large result sets
 Both
     publishing_library_vector   one embedding per indexed item (float32, little-endian)
     publishing_search_term      index vocabulary with document frequencies (spelling)
@@ -47,7 +49,8 @@ POSTGRESQL = [
     "item_id bigint PRIMARY KEY, title text NOT NULL, summary text NOT NULL, "
     "themes text NOT NULL, body text NOT NULL, kind varchar(20) NOT NULL, year integer NULL, "
     "review_type varchar(40) NOT NULL DEFAULT '', theme_slugs text NOT NULL DEFAULT '', "
-    "published varchar(10) NOT NULL DEFAULT '', search_vector tsvector NOT NULL)",
+    "published varchar(10) NOT NULL DEFAULT '', search_vector tsvector NOT NULL, "
+    "head_vector tsvector NOT NULL)",
     # Ranking reads every matching tsvector: keep them uncompressed (no decompression per row).
     "ALTER TABLE publishing_library_search ALTER COLUMN search_vector SET STORAGE EXTERNAL",
     "CREATE INDEX publishing_library_search_vector_gin "

@@ -12,17 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sightline.publishing import guard, services
 from sightline.publishing.models import PublicationPlan
-from sightline.publishing.tests.test_plans_support import (  # noqa: F401 - fixtures
+from sightline.publishing.tests.test_plans_support import (
     CHILD_NAME,
     CLEAN_BODY,
     docx_bytes,
     fresh,
-    partnership,
     pdf_bytes,
     ready_plan,
     store_raw,
     submit,
-    world,
 )
 from sightline.reviews.models import CaseSubject
 
@@ -289,4 +287,5 @@ def test_the_guard_reading_the_restricted_record_is_logged(world):
     plan = ready_plan(world)
     services.plan_run_guard(plan=plan, by=world.bu)
     read = Event.objects.filter(action="case_subject.scan", kind=Event.Kind.READ).last()
-    assert read is not None and plan.reference in read.reason
+    assert read is not None
+    assert plan.reference in read.reason

@@ -1,6 +1,6 @@
 """Shared set-up for the publication plan tests (no tests here).
 
-    world (fixture) -> World: the reviews `partnership` plus approvers:
+    world (fixture, in conftest.py) -> World: the reviews `partnership` plus approvers:
         approvers["council" | "icb" | "police"]  partner leads with the publication approver duty
         second_council_approver                  another approver at the council
         bu                                       business unit (no approver duty)
@@ -25,24 +25,19 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from sightline.accounts.models import Duty, Role, User
+from sightline.accounts.models import User
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Document
 from sightline.publishing import services
 from sightline.publishing.models import PublicationPlan
-from sightline.reviews.tests.conftest import (  # noqa: F401 - fixtures used by the tests
-    CHILD_NAME,
-    SUBJECT,
-    Partnership,
-    advance_case,
-    partnership,
-)
+from sightline.reviews.tests.conftest import CHILD_NAME, SUBJECT, Partnership, advance_case
+
+__all__ = ["CHILD_NAME", "SUBJECT", "advance_case"]  # re-exported for the tests
 
 LONDON = timezone.get_default_timezone()
 CLEAN_BODY = (
@@ -65,30 +60,6 @@ class World:
     @property
     def admin(self) -> User:
         return self.p.admin
-
-
-@pytest.fixture
-def world(partnership, make_user) -> World:  # noqa: F811 - the imported fixture
-    p = partnership
-    names = {"council": "Rachel Amos", "icb": "Dr Kwame Mensah", "police": "Supt Lorna Hale"}
-    approvers = {
-        key: make_user(
-            Role.PARTNER_LEAD,
-            p.agency(key),
-            f"approver.{key}@example.org",
-            [Duty.PUBLICATION_APPROVER],
-            full_name=names[key],
-        )
-        for key in ("council", "icb", "police")
-    }
-    second = make_user(
-        Role.PARTNER_LEAD,
-        p.council,
-        "second.approver@council.example.org",
-        [Duty.PUBLICATION_APPROVER],
-        full_name="Imogen Stoker",
-    )
-    return World(p=p, approvers=approvers, second_council_approver=second)
 
 
 def ready_plan(world: World, *, body: str = CLEAN_BODY, kind=None, **fields) -> PublicationPlan:
@@ -153,8 +124,18 @@ def schedule(world: World, plan: PublicationPlan, when: datetime | None = None):
     return fresh(plan)
 
 
-def published_plan(world: World, **fields) -> PublicationPlan:
+def published_plan(world: World, *, pdf: bytes | None = None, **fields) -> PublicationPlan:
+    """Prepared, approved by the council and the ICB, scheduled and published by the task."""
     plan = ready_plan(world, **fields)
+    if pdf is not None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        services.plan_attach_document(
+            plan=plan,
+            by=world.bu,
+            uploaded_file=SimpleUploadedFile("report.pdf", pdf),
+            expected_version=plan.version,
+        )
     plan = approve_by(submit(world, plan), world.approvers["council"], world.approvers["icb"])
     plan = schedule(world, plan)
     services.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
