@@ -109,8 +109,7 @@ MISSPELT = ["neglekt", "brusing", "profesional curiosity", "exploitaton", "domes
 
 
 def _long_tail(rng: random.Random, count: int) -> list[str]:
-    onsets = ["b", "br", "c", "ch", "cl", "d", "dr", "f", "g", "gr", "h", "j", "k", "l", "m",
-              "n", "p", "pr", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "y", "z"]  # fmt: skip
+    onsets = "b br c ch cl d dr f g gr h j k l m n p pr r s sh st t th tr v w y z".split()
     vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "oo", "ie"]
     codas = ["", "n", "r", "l", "s", "t", "ck", "nd", "st", "rd", "m", "ng", "x"]
     words = set()
@@ -177,7 +176,9 @@ def generate(path: Path, items: int, chars: int, seed: int) -> int:
                 title = f"7-minute briefing: {headline} {n}"
             year = rng.randint(2010, 2025)
             published = (
-                str(year) if rng.random() < 0.2 else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"  # noqa: E501
+                str(year)
+                if rng.random() < 0.2
+                else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"  # noqa: E501
             )
             body_chars = int(rng.gauss(chars, chars * 0.25))
             record = {
@@ -207,8 +208,14 @@ def queries(count: int, seed: int) -> list[dict]:
         ("phrase", lambda: {"q": rng.choice(PHRASES)}),
         ("question", lambda: {"q": rng.choice(QUESTION_TEMPLATES)}),
         ("misspelt", lambda: {"q": rng.choice(MISSPELT)}),
-        ("filtered", lambda: {"q": rng.choice(SINGLE + ABBREVIATIONS), "kind": "review",
-                              "year": rng.randint(2012, 2024)}),  # fmt: skip
+        (
+            "filtered",
+            lambda: {
+                "q": rng.choice(SINGLE + ABBREVIATIONS),
+                "kind": "review",
+                "year": rng.randint(2012, 2024),
+            },
+        ),  # fmt: skip
         ("page 3", lambda: {"q": rng.choice(SINGLE), "page": 3}),
     ]
     result = []
@@ -282,14 +289,16 @@ def child(data: Path, count: int, seed: int) -> dict:
         result = import_catalogue(
             handle,
             batch_size=200,
-            progress=lambda lines, r: print(f"  {lines} lines imported", file=sys.stderr)
-            if lines % 1000 == 0
-            else None,
+            progress=lambda lines, r: (
+                print(f"  {lines} lines imported", file=sys.stderr) if lines % 1000 == 0 else None
+            ),
         )
     import_seconds = time.perf_counter() - started
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO publishing_library_fts(publishing_library_fts) VALUES('optimize')")
+            cursor.execute(
+                "INSERT INTO publishing_library_fts(publishing_library_fts) VALUES('optimize')"
+            )
             cursor.execute("ANALYZE")
     else:
         with connection.cursor() as cursor:
@@ -324,7 +333,28 @@ def child(data: Path, count: int, seed: int) -> dict:
             "p95": round(percentile(values, 0.95), 2),
         }
     summary["by_kind_p95"] = {k: round(percentile(v, 0.95), 2) for k, v in sorted(by_kind.items())}
+    summary["quality"] = quality_among_distractors()
     return summary
+
+
+def quality_among_distractors() -> dict:
+    """The sample catalogue and its queries, with the generated items as distractors."""
+    from sightline.publishing.library import import_catalogue
+    from sightline.publishing.tests.test_library_support import SAMPLE
+    from sightline.publishing.tests.test_search_quality import measure
+
+    with SAMPLE.open(encoding="utf-8") as handle:
+        import_catalogue(handle)
+    result = {}
+    for label, blend in (("blend", True), ("text", False)):
+        measured = measure(blend)
+        result[label] = {
+            "recall@5": round(measured["recall@5"], 3),
+            "ndcg@10": round(measured["ndcg@10"], 3),
+            "weak": [(q, round(s, 3)) for q, s in measured["weak"]],
+            "misses": measured["misses"],
+        }
+    return result
 
 
 def _args(spec: dict) -> dict:
@@ -334,13 +364,24 @@ def _args(spec: dict) -> dict:
 
 def report(result: dict) -> None:
     raw, blend, text = result["raw"], result["blend"], result["text"]
-    print(f"\n== {result['engine']}: {result['items']} items, imported and indexed in "
-          f"{result['import_seconds']} s (embedding model: {result['semantic_model']})")  # fmt: skip
-    print(f"  search() with embedding blend  p50 {blend['p50']:7.2f} ms   p95 {blend['p95']:7.2f} ms")  # noqa: E501
-    print(f"  search() text only             p50 {text['p50']:7.2f} ms   p95 {text['p95']:7.2f} ms")  # noqa: E501
-    print(f"  bare engine query              p50 {raw['p50']:7.2f} ms   p95 {raw['p95']:7.2f} ms")  # noqa: E501
-    print(f"  ratio search()/bare query      p50 {blend['p50'] / raw['p50']:7.2f}      p95 {blend['p95'] / raw['p95']:7.2f}")  # noqa: E501
-    print("  p95 by query kind (blend): " + ", ".join(f"{k} {v} ms" for k, v in result["by_kind_p95"].items()))  # noqa: E501
+    print(
+        f"\n== {result['engine']}: {result['items']} items, imported and indexed in "
+        f"{result['import_seconds']} s (embedding model: {result['semantic_model']})"
+    )
+    rows = [("search() with embedding blend", blend), ("search() text only", text),
+            ("bare engine query", raw)]  # fmt: skip
+    for label, values in rows:
+        print(f"  {label:30} p50 {values['p50']:7.2f} ms   p95 {values['p95']:7.2f} ms")
+    p50, p95 = blend["p50"] / raw["p50"], blend["p95"] / raw["p95"]
+    print(f"  {'ratio search()/bare query':30} p50 {p50:7.2f}      p95 {p95:7.2f}")
+    kinds = ", ".join(f"{k} {v} ms" for k, v in result["by_kind_p95"].items())
+    print(f"  p95 by query kind (blend): {kinds}")
+    for label, quality in result["quality"].items():
+        print(f"  sample queries among the generated items ({label}): recall@5 "
+              f"{quality['recall@5']}, nDCG@10 {quality['ndcg@10']}, "
+              f"no-answer top score {quality['weak']}")  # fmt: skip
+        for miss in quality["misses"]:
+            print(f"    missed: {miss}")
 
 
 def main() -> None:

@@ -366,11 +366,7 @@ def action_status(request, reference: str, name: str):
     # The fields this move needs are required (so they are not labelled "optional").
     for field, needed, message in (
         ("note", t.note_required, "Enter a note explaining the change"),
-        (
-            "impact_statement",
-            context["asks_impact"] and not action.impact_statement,
-            "Enter the impact statement",
-        ),
+        ("impact_statement", context["asks_impact"], "Enter the impact statement"),
         ("carried_to", context["asks_plan"], "Select the plan it is carried into"),
     ):
         form.fields[field].required = needed

@@ -263,9 +263,13 @@ def seed_base() -> bool:
 
 def seed_other_processes() -> None:
     """Cases, briefings and publications, each app's own demo (idempotent)."""
+    from sightline.learning.demo import seed_demo_briefings
+    from sightline.publishing.demo import seed_demo_publications
     from sightline.reviews.demo import seed_demo_cases
 
     seed_demo_cases()
+    seed_demo_briefings()
+    seed_demo_publications()
 
 
 def _walk(action, status: str, bu, owner) -> None:

@@ -124,8 +124,12 @@ def error_403(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    return _error(request, 403, "Your form could not be sent",
-                  "The page may have been open too long. Go back, reload the page and try again.")
+    return _error(
+        request,
+        403,
+        "Your form could not be sent",
+        "The page may have been open too long. Go back, reload the page and try again.",
+    )
 
 
 def error_404(request, exception=None):

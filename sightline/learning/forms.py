@@ -51,8 +51,9 @@ class BriefingForm(forms.Form):
         max_length=200,
         required=False,
         help_text=(
-            "For a Line of Sight learning event, an audit or a topic: what it is, for example "
-            "‘Multi-agency neglect audit, spring 2026’"
+            "What the learning comes from, in words: the Line of Sight learning event, audit, "
+            "topic, or a review not held in Sightline. For example, ‘Multi-agency neglect "
+            "audit, spring 2026’"
         ),
         error_messages={"max_length": "Topic or source details must be 200 characters or fewer"},
     )

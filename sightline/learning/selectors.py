@@ -63,20 +63,24 @@ def _themes_prefetch() -> Prefetch:
     return Prefetch("themes", queryset=Theme.objects.only("id", "name").order_by("name"))
 
 
-def briefing_list(qs: QuerySet[Briefing], filters: BriefingFilters) -> QuerySet[Briefing]:
-    """`qs` is what the user may see (access.briefings_visible_to)."""
+def filter_briefings(qs: QuerySet[Briefing], filters: BriefingFilters) -> QuerySet[Briefing]:
+    """`qs` (what the user may see: access.briefings_visible_to) narrowed by the filters. The
+    theme filter is a subquery, so aggregates over the result count each briefing once."""
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.theme:
-        qs = qs.filter(
-            pk__in=Briefing.themes.through.objects.filter(theme_id=filters.theme).values(
-                "briefing_id"
-            )
-        )
+        tagged = Briefing.themes.through.objects.filter(theme_id=filters.theme)
+        qs = qs.filter(pk__in=tagged.values("briefing_id"))
     if filters.source:
         qs = qs.filter(source=filters.source)
+    return qs
+
+
+def briefing_list(qs: QuerySet[Briefing], filters: BriefingFilters) -> QuerySet[Briefing]:
+    """The list page and its export: filtered, sorted, with authors and themes loaded."""
     return (
-        qs.select_related("author", "approver")
+        filter_briefings(qs, filters)
+        .select_related("author", "approver")
         .prefetch_related(_themes_prefetch())
         .order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
     )

@@ -15,19 +15,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sightline.core.calendar import add_months
 from sightline.core.clocks import today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
+from sightline.core.forms import lower_first
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
 from sightline.learning import access, documents, selectors, services
 from sightline.learning.forms import (
-    AcknowledgeForm,
     BriefingFilterForm,
     BriefingForm,
-    SendForm,
     TransitionForm,
 )
-from sightline.learning.models import Briefing, Dissemination
+from sightline.learning.models import Briefing
 from sightline.learning.workflow import BRIEFING_WORKFLOW, SECTION_FIELDS
 
 PAGE_SIZE = 50
@@ -57,19 +56,19 @@ FIELD_LABELS = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _posted(request):
+def posted(request):
     """The submitted data on a POST (even when empty, so the form reports what is missing)."""
     return request.POST if request.method == "POST" else None
 
 
-def _export_format(request) -> str:
+def export_format(request) -> str:
     fmt = request.GET.get("format", "")
     if fmt not in EXPORT_FORMATS:
         raise Http404("Unknown export format")
     return fmt
 
 
-def _filters(request, form: BriefingFilterForm, sort: str) -> selectors.BriefingFilters:
+def filters_from(form: BriefingFilterForm, sort: str) -> selectors.BriefingFilters:
     if not form.is_valid():
         return selectors.BriefingFilters(sort=sort)
     data = form.cleaned_data
@@ -81,7 +80,7 @@ def _filters(request, form: BriefingFilterForm, sort: str) -> selectors.Briefing
     )
 
 
-def _put_errors_on_form(form, error: ValidationError, fields: dict[str, str] | None = None):
+def put_errors_on_form(form, error: ValidationError, fields: dict[str, str] | None = None):
     """A refused write's messages on the fields they name (so the error summary links to
     them), otherwise at the top of the form. `fields` maps whole messages to field names."""
     if hasattr(error, "error_dict"):
@@ -104,7 +103,8 @@ STATUS_FIELD_MESSAGES = {
 
 def _history(briefing: Briefing) -> list[dict]:
     headings = {
-        f"section_{i + 1}": h.lower() for i, h in enumerate(settings.SIGHTLINE_BRIEFING_HEADINGS)
+        f"section_{i + 1}": f"{lower_first(h)} (tile {i + 1})"
+        for i, h in enumerate(settings.SIGHTLINE_BRIEFING_HEADINGS)
     }
     rows = []
     for event in events_for_object("learning.briefing", briefing.pk).order_by("-id"):
@@ -172,7 +172,7 @@ def briefing_list(request):
         raise Http404("Unknown sort")
     form = BriefingFilterForm(request.GET or None)
     qs = selectors.briefing_list(
-        access.briefings_visible_to(request.user), _filters(request, form, sort)
+        access.briefings_visible_to(request.user), filters_from(form, sort)
     )
     if "format" in request.GET:
         day = today()
@@ -182,7 +182,7 @@ def briefing_list(request):
             rows=list(_list_rows(qs)),
             subtitle=f"Exported on {govuk_date(day)}",
         )
-        return export_response(table, _export_format(request), "7-minute-briefings")
+        return export_response(table, export_format(request), "7-minute-briefings")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -199,68 +199,6 @@ def briefing_list(request):
     )
 
 
-@login_required
-@require_GET
-def dashboard(request):
-    if not access.can_see_dissemination(request.user):
-        raise Http404("Not found")
-    sort = request.GET.get("sort", selectors.DASHBOARD_DEFAULT_SORT)
-    if sort not in selectors.DASHBOARD_SORTS:
-        raise Http404("Unknown sort")
-    day = today()
-    form = BriefingFilterForm(request.GET or None)
-    base = selectors.briefing_list(
-        access.briefings_visible_to(request.user), _filters(request, form, sort)
-    )
-    qs = selectors.dashboard_briefings(base, day, sort)
-    if "format" in request.GET:
-        fmt = _export_format(request)
-        rows = [
-            [
-                row.briefing.reference,
-                row.briefing.title,
-                row.briefing.get_status_display(),
-                row.briefing.publish_date,
-                row.stats.sent,
-                row.stats.acknowledged,
-                row.stats.percent_acknowledged,
-                row.stats.staff_reached,
-                row.stats.overdue,
-            ]
-            for row in selectors.dashboard_rows(qs)
-        ]
-        table = Table(
-            title="7-minute briefings: reach",
-            columns=[
-                "Reference",
-                "Title",
-                "Status",
-                "Publish date",
-                "Agencies sent to",
-                "Agencies acknowledged",
-                "% acknowledged",
-                "Staff reached",
-                "Overdue acknowledgements",
-            ],
-            rows=rows,
-            subtitle=f"On {govuk_date(day)}",
-        )
-        return export_response(table, fmt, "7-minute-briefings-reach")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "learning/dashboard.html",
-        {
-            "page_obj": page,
-            "rows": selectors.dashboard_rows(page.object_list),
-            "totals": selectors.dashboard_totals(base, day),
-            "filter_form": form,
-            "default_sort": selectors.DASHBOARD_DEFAULT_SORT,
-            "today": day,
-        },
-    )
-
-
 # --------------------------------------------------------------------------- one briefing
 
 
@@ -270,7 +208,7 @@ def briefing_create(request):
     if not access.can_author(request.user):
         raise Http404("Not found")
     form = BriefingForm(
-        _posted(request),
+        posted(request),
         user=request.user,
         initial={"source": Briefing.Source.TOPIC, "is_public": True},
     )
@@ -280,7 +218,7 @@ def briefing_create(request):
                 by=request.user, themes=form.cleaned_data["themes"], **form.content()
             )
         except ValidationError as error:
-            _put_errors_on_form(form, error)
+            put_errors_on_form(form, error)
         else:
             messages.success(request, f"Briefing {briefing.reference} saved as a draft")
             return redirect("learning:detail", briefing.reference)
@@ -304,7 +242,7 @@ def briefing_edit(request, reference: str):
         "is_public": briefing.is_public,
         **{name: getattr(briefing, name) for name in SECTION_FIELDS},
     }
-    form = BriefingForm(_posted(request), user=request.user, initial=initial)
+    form = BriefingForm(posted(request), user=request.user, initial=initial)
     context = {"form": form, "title": f"Edit {briefing.reference}", "briefing": briefing}
     if request.method == "POST" and form.is_valid():
         try:
@@ -320,7 +258,7 @@ def briefing_edit(request, reference: str):
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
             briefing.refresh_from_db()
-            _put_errors_on_form(form, error)
+            put_errors_on_form(form, error)
         else:
             messages.success(request, "Briefing saved")
             return redirect("learning:detail", briefing.reference)
@@ -382,7 +320,7 @@ def briefing_status(request, reference: str, name: str):
         raise access.deny(request.user, object_type="learning.briefing", object_id=reference)
     day = today()
     form = TransitionForm(
-        _posted(request),
+        posted(request),
         transition=t,
         initial={
             "version": briefing.version,
@@ -408,7 +346,7 @@ def briefing_status(request, reference: str, name: str):
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
             briefing.refresh_from_db()
-            _put_errors_on_form(form, error, STATUS_FIELD_MESSAGES)
+            put_errors_on_form(form, error, STATUS_FIELD_MESSAGES)
         else:
             messages.success(
                 request, f"Briefing {briefing.reference}: {briefing.get_status_display().lower()}"
@@ -458,144 +396,3 @@ def briefing_docx(request, reference: str):
     return documents.download(
         body, documents.DOCX_TYPE, f"{briefing.reference} 7-minute briefing.docx"
     )
-
-
-# --------------------------------------------------------------------------- dissemination
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def briefing_send(request, reference: str):
-    briefing = access.briefing_for_send(request.user, reference)
-    form = SendForm(_posted(request), briefing=briefing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.briefing_send(
-                briefing=briefing, by=request.user, agencies=form.cleaned_data["agencies"]
-            )
-        except ValidationError as error:
-            _put_errors_on_form(form, error)
-        else:
-            count = len(result.sent)
-            if count:
-                messages.success(
-                    request,
-                    f"Briefing {briefing.reference} sent to {count} "
-                    f"{'agency' if count == 1 else 'agencies'}",
-                )
-            for agency in result.without_lead:
-                messages.warning(
-                    request,
-                    f"{agency} has no safeguarding lead in Sightline, so nobody there has been "
-                    "told. Send it to them another way",
-                )
-            return redirect("learning:dissemination", briefing.reference)
-    return render(
-        request,
-        "learning/send.html",
-        {
-            "briefing": briefing,
-            "form": form,
-            "already": selectors.dissemination_rows(briefing),
-            "acknowledge_by": services.acknowledge_by_date(today()),
-        },
-    )
-
-
-DISSEMINATION_COLUMNS = [
-    "Agency",
-    "Sent",
-    "Acknowledge by",
-    "Status",
-    "Acknowledged",
-    "Acknowledged by",
-    "Teams",
-    "Date shared",
-    "Staff reached",
-    "What will change",
-]
-
-
-def _dissemination_rows(rows, day):
-    for d in rows:
-        yield [
-            d.agency.name,
-            d.sent_at,
-            d.acknowledge_by,
-            selectors.dissemination_state(d, day).capitalize(),
-            d.acknowledged_at,
-            str(d.acknowledged_by) if d.acknowledged_by_id else "",
-            d.teams,
-            d.cascade_date,
-            d.staff_reached,
-            d.changes,
-        ]
-
-
-@login_required
-@require_GET
-def dissemination(request, reference: str):
-    briefing = access.briefing_for_dissemination(request.user, reference)
-    day = today()
-    rows = selectors.dissemination_rows(briefing)
-    if "format" in request.GET:
-        fmt = _export_format(request)
-        table = Table(
-            title=f"{briefing.reference} {briefing.title}: dissemination",
-            columns=DISSEMINATION_COLUMNS,
-            rows=list(_dissemination_rows(rows, day)),
-            subtitle=f"On {govuk_date(day)}",
-        )
-        return export_response(table, fmt, f"{briefing.reference}-dissemination")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "learning/dissemination.html",
-        {
-            "briefing": briefing,
-            "page_obj": page,
-            "rows": [(d, selectors.dissemination_state(d, day)) for d in page.object_list],
-            "stats": selectors.dissemination_stats(briefing, day),
-            "can_send": access.can_send(request.user, briefing),
-            "today": day,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def acknowledge(request, reference: str, pk: int):
-    d: Dissemination = access.dissemination_for_acknowledge(request.user, reference, pk)
-    initial = {
-        "version": d.version,
-        "teams": d.teams,
-        "cascade_date": d.cascade_date,
-        "staff_reached": d.staff_reached,
-        "changes": d.changes,
-    }
-    form = AcknowledgeForm(_posted(request), initial=initial)
-    context = {"dissemination": d, "briefing": d.briefing, "form": form}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.dissemination_acknowledge(
-                dissemination=d,
-                by=request.user,
-                expected_version=data["version"] or 0,
-                teams=data["teams"],
-                cascade_date=data["cascade_date"],
-                staff_reached=data["staff_reached"],
-                changes=data["changes"],
-            )
-        except StaleEdit as stale:
-            d.refresh_from_db()
-            context.update(stale_edit_context(form, stale.current))
-        except ValidationError as error:
-            d.refresh_from_db()
-            _put_errors_on_form(form, error)
-        else:
-            messages.success(
-                request, f"Acknowledgement of {d.briefing.reference} saved for {d.agency}"
-            )
-            return redirect("learning:detail", d.briefing.reference)
-    return render(request, "learning/acknowledge.html", context)

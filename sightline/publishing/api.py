@@ -1,7 +1,7 @@
 """The public library search API (read-only, anonymous) and its OpenAPI description.
 
-    GET /api/v1/library/search?q=&kind=&theme=&year=&review_type=&page=&per_page=
-    GET /api/schema/
+GET /api/v1/library/search?q=&kind=&theme=&year=&review_type=&page=&per_page=
+GET /api/schema/
 """
 
 from __future__ import annotations

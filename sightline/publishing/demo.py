@@ -18,7 +18,7 @@ from django.utils import timezone
 from sightline.accounts.models import User
 from sightline.core.clocks import LONDON, get_calendar, today
 from sightline.core.exports import render_pdf
-from sightline.publishing import services
+from sightline.publishing import services, services_publish
 from sightline.publishing.models import PublicationPlan
 
 logger = logging.getLogger(__name__)
@@ -218,15 +218,15 @@ def _seed_one(bu, approvers, removal_approver, row, now) -> None:
     if state == "scheduled":
         return
     published_at = datetime.combine(_months_ago(months), time(10, 0), tzinfo=LONDON)
-    services.plan_publish(plan=plan, now=min(published_at, now))
+    services_publish.plan_publish(plan=plan, now=min(published_at, now))
     if state != "removed":
         return
     plan = P.objects.get(pk=plan.pk)
-    services.plan_record_nspcc(
+    services_publish.plan_record_nspcc(
         plan=plan, by=bu, expected_version=plan.version, submitted_on=_months_ago(months - 1)
     )
     plan = P.objects.get(pk=plan.pk)
-    services.plan_remove(
+    services_publish.plan_remove(
         plan=plan,
         by=bu,
         expected_version=plan.version,

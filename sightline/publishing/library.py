@@ -137,7 +137,7 @@ def action_progress(item: LibraryItem) -> ActionProgress | None:
 # --------------------------------------------------------------------------- import
 
 
-class ImportError_(ValueError):
+class LineError(ValueError):
     """A line of the import file that cannot be used; the message says why."""
 
 
@@ -171,10 +171,10 @@ def _text(record: dict, name: str, limit: int | None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ImportError_(f"{name} must be text")
+        raise LineError(f"{name} must be text")
     value = value.replace("\x00", "").strip()
     if limit and len(value) > limit:
-        raise ImportError_(f"{name} is longer than {limit} characters")
+        raise LineError(f"{name} is longer than {limit} characters")
     return value
 
 
@@ -184,67 +184,89 @@ def _published(value) -> tuple[dt.date | None, int | None]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ImportError_("bad date in published (use YYYY or YYYY-MM-DD)")
+        raise LineError("bad date in published (use YYYY or YYYY-MM-DD)")
     value = value.strip()
     if _YEAR.match(value):
         year = int(value)
         if not 1900 <= year <= 2200:
-            raise ImportError_(f"bad date in published: {value}")
+            raise LineError(f"bad date in published: {value}")
         return None, year
     if _DATE.match(value):
         try:
             date = dt.date.fromisoformat(value)
         except ValueError:
-            raise ImportError_(f"bad date in published: {value}") from None
+            raise LineError(f"bad date in published: {value}") from None
         return date, date.year
-    raise ImportError_(f"bad date in published: {value[:40]} (use YYYY or YYYY-MM-DD)")
+    raise LineError(f"bad date in published: {value[:40]} (use YYYY or YYYY-MM-DD)")
 
 
-def parse_line(line: str) -> dict:
-    """Validate one JSONL line; the fields for LibraryItem plus 'id' and 'themes'."""
+def _decode(line: str) -> dict:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ImportError_(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        raise LineError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(record, dict):
-        raise ImportError_("invalid record (expected a JSON object)")
+        raise LineError("invalid record (expected a JSON object)")
+    return record
+
+
+def _external_id(record: dict) -> str:
     external_id = record.get("id")
     if isinstance(external_id, int) and not isinstance(external_id, bool):
         external_id = str(external_id)
     if not isinstance(external_id, str) or not external_id.strip():
-        raise ImportError_("missing id")
-    external_id = external_id.strip()
-    if len(external_id) > 80:
-        raise ImportError_("id is longer than 80 characters")
-    fields = {name: _text(record, name, limit) for name, limit in _TEXT_FIELDS.items()}
-    if not fields["title"]:
-        raise ImportError_("missing title")
+        raise LineError("missing id")
+    if len(external_id.strip()) > 80:
+        raise LineError("id is longer than 80 characters")
+    return external_id.strip()
+
+
+def _kind(record: dict) -> str:
     kind = record.get("kind")
     if kind in (None, ""):
-        raise ImportError_("missing kind")
+        raise LineError("missing kind")
     if kind not in _KINDS:
-        raise ImportError_(f"bad kind {str(kind)[:30]!r} (use {', '.join(sorted(_KINDS))})")
-    published, year = _published(record.get("published"))
+        raise LineError(f"bad kind {str(kind)[:30]!r} (use {', '.join(sorted(_KINDS))})")
+    return kind
+
+
+def _themes(record: dict) -> list[str]:
     themes = record.get("themes") or []
     if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
-        raise ImportError_("themes must be a list of text")
+        raise LineError("themes must be a list of text")
+    return [t.strip() for t in themes if t.strip()]
+
+
+def _url(record: dict) -> str:
     url = record.get("url") or ""
     if not isinstance(url, str):
-        raise ImportError_("url must be text")
+        raise LineError("url must be text")
     if url:
+        if len(url) > 500:
+            raise LineError("url is longer than 500 characters")
         try:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
-            raise ImportError_("bad url (use an http or https address)") from None
-        if len(url) > 500:
-            raise ImportError_("url is longer than 500 characters")
+            raise LineError("bad url (use an http or https address)") from None
+    return url
+
+
+def parse_line(line: str) -> dict:
+    """Validate one JSONL line; the fields for LibraryItem plus 'id' and 'themes'."""
+    record = _decode(line)
+    external_id = _external_id(record)
+    fields = {name: _text(record, name, limit) for name, limit in _TEXT_FIELDS.items()}
+    if not fields["title"]:
+        raise LineError("missing title")
+    kind = _kind(record)
+    published, year = _published(record.get("published"))
     return {
         "id": external_id,
         "kind": kind,
         "published": published,
         "year": year,
-        "url": url,
-        "themes": [t.strip() for t in themes if t.strip()],
+        "url": _url(record),
+        "themes": _themes(record),
         **fields,
     }
 
@@ -369,10 +391,10 @@ def import_catalogue(
         try:
             record = parse_line(line)
             if record["id"] in seen:
-                raise ImportError_(
+                raise LineError(
                     f"duplicate id {record['id']!r} (first on line {seen[record['id']]})"
                 )
-        except ImportError_ as exc:
+        except LineError as exc:
             message = f"line {number}: {exc}"
             result.skipped += 1
             result.errors.append(message)

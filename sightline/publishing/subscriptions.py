@@ -61,9 +61,7 @@ def subscription_for_token(token: str, purpose: str) -> Subscription | None:
     if not number.isdigit() or len(token) > 100:
         return None
     subscription = Subscription.objects.filter(pk=int(number)).first()
-    if subscription is None or not constant_time_compare(
-        make_token(subscription, purpose), token
-    ):
+    if subscription is None or not constant_time_compare(make_token(subscription, purpose), token):
         return None
     return subscription
 
@@ -112,9 +110,8 @@ def subscription_request(*, email: str) -> None:
     elif _is_active(subscription):
         _after_commit(send_subscription_email, subscription.pk, "already")
         return
-    elif (
-        subscription.unsubscribed_at is None
-        and now - subscription.created_at < dt.timedelta(minutes=RESEND_MINUTES)
+    elif subscription.unsubscribed_at is None and now - subscription.created_at < dt.timedelta(
+        minutes=RESEND_MINUTES
     ):
         return  # a link was sent moments ago: do not flood the address
     else:

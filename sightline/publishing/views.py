@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
-from sightline.publishing import access, selectors, services
+from sightline.publishing import access, selectors, services, services_publish
 from sightline.publishing.forms import (
     ApproveForm,
     DocumentForm,
@@ -362,10 +362,12 @@ def plan_remove(request, reference: str):
         }
         try:
             if data["when"] == RemoveForm.LATER:
-                services.plan_schedule_removal(removal_planned_for=data["planned_for"], **common)
+                services_publish.plan_schedule_removal(
+                    removal_planned_for=data["planned_for"], **common
+                )
                 done = "Removal planned"
             else:
-                services.plan_remove(**common)
+                services_publish.plan_remove(**common)
                 done = "Removed from the library. Its catalogue entry says why"
         except StaleEdit as stale:
             context.update(stale_edit_context(form, stale.current))
@@ -382,7 +384,9 @@ def plan_remove(request, reference: str):
 def plan_cancel_removal(request, reference: str):
     plan = access.plan_for_management(request.user, reference)
     try:
-        services.plan_cancel_removal(plan=plan, by=request.user, expected_version=plan.version)
+        services_publish.plan_cancel_removal(
+            plan=plan, by=request.user, expected_version=plan.version
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -403,7 +407,7 @@ def plan_nspcc(request, reference: str):
     context = {"form": form, "plan": plan}
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_record_nspcc(
+            services_publish.plan_record_nspcc(
                 plan=plan,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],

@@ -173,7 +173,11 @@ def test_status_page_sign_off_and_return(bu_client, bu, make_action):
 
     response = bu_client.post(
         reverse("actions:status", args=[signed.reference, "sign_off"]),
-        {"version": signed.version, "transition": "sign_off"},
+        {
+            "version": signed.version,
+            "transition": "sign_off",
+            "impact_statement": signed.impact_statement,
+        },
     )
     assert response.status_code == 302
     signed.refresh_from_db()

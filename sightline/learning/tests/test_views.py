@@ -211,7 +211,11 @@ def test_editing_a_draft_and_a_refused_stale_edit(make_briefing, people, client_
 
     # Someone else saves first.
     services.briefing_update(
-        briefing=briefing, by=people["bu"], expected_version=1, title="Saved by the business unit"
+        briefing=briefing,
+        by=people["bu"],
+        expected_version=1,
+        title="Saved by the business unit",
+        section_4="Changed key learning",
     )
     response = client_for("partner").post(
         url("edit", briefing.reference), briefing_post(version=1, title="My new title")
@@ -232,6 +236,8 @@ def test_editing_a_draft_and_a_refused_stale_edit(make_briefing, people, client_
     assert response.status_code == 302
     briefing.refresh_from_db()
     assert briefing.title == "My new title"
+    page = text(client_for("partner").get(url("detail", briefing.reference)))
+    assert "Changed: key learning (tile 4), title" in page
 
 
 @pytest.mark.parametrize(

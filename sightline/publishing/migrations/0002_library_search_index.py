@@ -7,10 +7,10 @@ SQLite
                                 LibraryItem.id, bm25 column weights 5/2/2/1 as the rank
     publishing_library_doc      facet fields per indexed item (filters never read long text)
 PostgreSQL
-    publishing_library_search   text, facet fields and search_vector (title A, summary and
-                                themes B, body C; 'english'), GIN index; head_vector (the
-                                same without the body after its first 1,000 characters),
-                                for a cheap first ranking pass over large result sets
+    publishing_library_search   facet fields, search_vector (title A, summary and themes B,
+                                body C; 'english') and head_vector (A and B only), each with
+                                a GIN index; a narrow table, vectors stored out of line
+    publishing_library_text     the indexed text (snippets, vocabulary upkeep)
 Both
     publishing_library_vector   one embedding per indexed item (float32, little-endian)
     publishing_search_term      index vocabulary with document frequencies (spelling)
@@ -32,7 +32,8 @@ SQLITE = [
     "review_type TEXT NOT NULL DEFAULT '', theme_slugs TEXT NOT NULL DEFAULT '', "
     "published TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE publishing_library_vector (item_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)",
-    "CREATE TABLE publishing_search_term (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE publishing_search_term (term TEXT PRIMARY KEY, df INTEGER NOT NULL) "
+    "WITHOUT ROWID",
     "CREATE TABLE publishing_search_state (id INTEGER PRIMARY KEY, token TEXT NOT NULL)",
     "INSERT INTO publishing_search_state (id, token) VALUES (1, 'new')",
 ]
@@ -45,16 +46,22 @@ SQLITE_DROP = [
 ]
 
 POSTGRESQL = [
+    # Narrow: matching reads only GIN indexes and these small rows.
     "CREATE TABLE publishing_library_search ("
-    "item_id bigint PRIMARY KEY, title text NOT NULL, summary text NOT NULL, "
-    "themes text NOT NULL, body text NOT NULL, kind varchar(20) NOT NULL, year integer NULL, "
+    "item_id bigint PRIMARY KEY, kind varchar(20) NOT NULL, year integer NULL, "
     "review_type varchar(40) NOT NULL DEFAULT '', theme_slugs text NOT NULL DEFAULT '', "
     "published varchar(10) NOT NULL DEFAULT '', search_vector tsvector NOT NULL, "
     "head_vector tsvector NOT NULL)",
-    # Ranking reads every matching tsvector: keep them uncompressed (no decompression per row).
+    # Out of line and uncompressed: never read when matching, cheap to read when ranking.
     "ALTER TABLE publishing_library_search ALTER COLUMN search_vector SET STORAGE EXTERNAL",
+    "ALTER TABLE publishing_library_search ALTER COLUMN head_vector SET STORAGE EXTERNAL",
     "CREATE INDEX publishing_library_search_vector_gin "
     "ON publishing_library_search USING gin (search_vector)",
+    "CREATE INDEX publishing_library_search_head_gin "
+    "ON publishing_library_search USING gin (head_vector)",
+    "CREATE TABLE publishing_library_text ("
+    "item_id bigint PRIMARY KEY, title text NOT NULL, summary text NOT NULL, "
+    "themes text NOT NULL, body text NOT NULL)",
     "CREATE TABLE publishing_library_vector (item_id bigint PRIMARY KEY, embedding bytea NOT NULL)",
     "CREATE TABLE publishing_search_term (term varchar(40) PRIMARY KEY, df integer NOT NULL)",
     "CREATE TABLE publishing_search_state (id integer PRIMARY KEY, token varchar(64) NOT NULL)",
@@ -62,6 +69,7 @@ POSTGRESQL = [
 ]
 POSTGRESQL_DROP = [
     "DROP TABLE IF EXISTS publishing_library_search",
+    "DROP TABLE IF EXISTS publishing_library_text",
     "DROP TABLE IF EXISTS publishing_library_vector",
     "DROP TABLE IF EXISTS publishing_search_term",
     "DROP TABLE IF EXISTS publishing_search_state",

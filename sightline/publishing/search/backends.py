@@ -18,11 +18,12 @@ backend combines with AND or OR. Scores returned are "higher is better".
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from sightline.publishing.search.query import fold
 
@@ -31,7 +32,7 @@ MARK_END = "\x03"
 BODY_LIMIT = 300_000  # characters of body text indexed per item (PostgreSQL caps a tsvector)
 HEADLINE_FETCH = 60_000  # characters scanned for the best passage on PostgreSQL
 HEADLINE_WINDOW = 700  # characters around that passage handed to ts_headline
-FULL_RANK = 200  # PostgreSQL: above this many matches, rank in two passes (see ranked())
+FULL_RANK = 150  # PostgreSQL: most items ranked on their whole text per search
 
 
 @dataclass
@@ -151,9 +152,14 @@ def best_passage(text: str, pattern: re.Pattern | None, width: int = HEADLINE_WI
 
 class Backend:
     vendor = ""
+    preselects = False  # True: the engine picks the candidates to rank (see PostgresBackend)
 
-    def cursor(self):
-        return connection.cursor()
+    def session(self):
+        """The context searches run in (a transaction on PostgreSQL, for SET LOCAL)."""
+        return contextlib.nullcontext()
+
+    def prepare_session(self, cursor) -> None:
+        """Per-search engine settings."""
 
     # --- shared tables ---------------------------------------------------------------------
 
@@ -356,61 +362,84 @@ class SqliteBackend(Backend):
 
 
 class PostgresBackend(Backend):
+    """Matching uses only GIN indexes on a narrow table (`publishing_library_search`: facet
+    fields and two tsvectors stored out of line); the text lives in `publishing_library_text`.
+
+    Ranking has to read each candidate's whole tsvector from TOAST (tens of microseconds per
+    item), so it is bounded: the engine hands `rank_ids()` at most `FULL_RANK` candidates,
+    chosen by how much of the query they match and whether they match it in the title,
+    summary or themes (`head_vector`, GIN only). Phrases are checked exactly when few items
+    hold all their words; beyond `PHRASE_EXACT` such items, the words' co-occurrence stands in
+    for the phrase when counting matches, and ranking (cover density) still prefers the
+    phrase."""
+
     vendor = "postgresql"
     CONFIG = "english"
+    FULL_RANK = FULL_RANK
+    PHRASE_EXACT = 300
+    preselects = True
     HEADLINE_OPTIONS = (
         f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=40, MinWords=18, '
         'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
     )
     SUMMARY_OPTIONS = f'HighlightAll=true, StartSel="{MARK_START}", StopSel="{MARK_END}"'
 
+    def session(self):
+        return transaction.atomic()
+
+    def prepare_session(self, cursor) -> None:
+        # The planner prices `tsvector @@ tsquery` on a sequential scan as cheap, but each row
+        # means reading its whole vector from TOAST: for a common word, 60 ms instead of 2 ms
+        # through the GIN index. Plans that must scan anyway then look so costly that JIT
+        # compilation would start (30-80 ms), so JIT is off too. Only this transaction.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+
     def write(self, cursor, docs):
         cursor.executemany(
-            "INSERT INTO publishing_library_search (item_id, title, summary, themes, body, "
-            "kind, year, review_type, theme_slugs, published, search_vector, head_vector) "
-            "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "a || b || setweight(to_tsvector('english', %s), 'C'), "
-            "a || b || setweight(to_tsvector('english', left(%s, 1000)), 'C') "
+            "INSERT INTO publishing_library_text (item_id, title, summary, themes, body) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET "
+            "title = excluded.title, summary = excluded.summary, themes = excluded.themes, "
+            "body = excluded.body",
+            [(d.item_id, d.title, d.summary, d.themes, d.body) for d in docs],
+        )
+        cursor.executemany(
+            "INSERT INTO publishing_library_search (item_id, kind, year, review_type, "
+            "theme_slugs, published, search_vector, head_vector) "
+            "SELECT %s, %s, %s, %s, %s, %s, "
+            "a || b || setweight(to_tsvector('english', %s), 'C'), a || b "
             "FROM (SELECT setweight(to_tsvector('english', %s), 'A') AS a, "
             "setweight(to_tsvector('english', %s), 'B') AS b) AS head "
-            "ON CONFLICT (item_id) DO UPDATE SET title = excluded.title, "
-            "summary = excluded.summary, themes = excluded.themes, body = excluded.body, "
-            "kind = excluded.kind, year = excluded.year, review_type = excluded.review_type, "
-            "theme_slugs = excluded.theme_slugs, published = excluded.published, "
-            "search_vector = excluded.search_vector, head_vector = excluded.head_vector",
+            "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, year = excluded.year, "
+            "review_type = excluded.review_type, theme_slugs = excluded.theme_slugs, "
+            "published = excluded.published, search_vector = excluded.search_vector, "
+            "head_vector = excluded.head_vector",
             [
                 (
                     d.item_id,
-                    d.title,
-                    d.summary,
-                    d.themes,
-                    d.body,
                     d.kind,
                     d.year,
                     d.review_type,
                     d.slugs_field,
                     d.published,
                     d.body,
-                    d.body,
                     d.title,
                     f"{d.summary}\n{d.themes}",
                 )
                 for d in docs
-            ],
+            ],  # fmt: skip
         )
 
     def delete(self, cursor, ids):
         if ids:
-            cursor.execute(
-                "DELETE FROM publishing_library_search WHERE item_id = ANY(%s)", [list(ids)]
-            )
+            for table in ("publishing_library_search", "publishing_library_text"):
+                cursor.execute(f"DELETE FROM {table} WHERE item_id = ANY(%s)", [list(ids)])
 
     def old_texts(self, cursor, ids):
         if not ids:
             return {}
         cursor.execute(
             "SELECT item_id, concat_ws(E'\\n', title, summary, themes, body) "
-            "FROM publishing_library_search WHERE item_id = ANY(%s)",
+            "FROM publishing_library_text WHERE item_id = ANY(%s)",
             [list(ids)],
         )
         return dict(cursor.fetchall())
@@ -451,35 +480,48 @@ class PostgresBackend(Backend):
             cursor.execute(" UNION ALL ".join(queries), params)
             for index, item_id in cursor.fetchall():
                 sets[index].add(item_id)
+        for index, expression in enumerate(expressions):
+            if expression and expression != loosen(expression) and sets[index]:
+                if len(sets[index]) <= self.PHRASE_EXACT:
+                    cursor.execute(
+                        "SELECT item_id FROM publishing_library_search "
+                        "WHERE item_id = ANY(%s) AND search_vector @@ %s::tsquery",
+                        [list(sets[index]), expression],
+                    )
+                    sets[index] = {row[0] for row in cursor.fetchall()}
         return sets
 
+    def head_matches(self, cursor, expression: str) -> set[int]:
+        """Items matching the query in their title, summary or themes (GIN only)."""
+        cursor.execute(
+            "SELECT item_id FROM publishing_library_search WHERE head_vector @@ %s::tsquery",
+            [loosen(expression)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+    def rank_ids(self, cursor, expression, ids, limit):
+        if not ids:
+            return []
+        cursor.execute(
+            "SELECT item_id, ts_rank_cd(search_vector, %s::tsquery, 1) AS score "
+            "FROM publishing_library_search WHERE item_id = ANY(%s) "
+            "ORDER BY score DESC, item_id DESC LIMIT %s",
+            [expression, list(ids), limit],
+        )
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
     def ranked(self, cursor, expression, filters, limit, size=0):
-        """Full ranking reads every candidate's whole tsvector, so when many items match, a
-        first pass ranks them on `head_vector` (title, summary, themes and the start of the
-        body) and only the best `FULL_RANK` are ranked on everything. Matching uses the
-        loosened query (phrases as AND), which the GIN index answers without reading rows."""
-        where, params = "search_vector @@ %s::tsquery", [loosen(expression)]
+        where, params = "search_vector @@ %s::tsquery", [expression]
         if filters.active:
             extra_sql, extra = filters.sql()
             where += f" AND {extra_sql}"
             params += extra
-        if size <= FULL_RANK:
-            cursor.execute(
-                "SELECT item_id, ts_rank_cd(search_vector, %s::tsquery, 1) AS score "
-                f"FROM publishing_library_search WHERE {where} "
-                "ORDER BY score DESC, item_id DESC LIMIT %s",
-                [expression, *params, limit],
-            )
-        else:
-            cursor.execute(
-                "WITH first AS (SELECT item_id FROM publishing_library_search "
-                f"WHERE {where} ORDER BY ts_rank_cd(head_vector, %s::tsquery) DESC, "
-                "item_id DESC LIMIT %s) "
-                "SELECT s.item_id, ts_rank_cd(s.search_vector, %s::tsquery, 1) AS score "
-                "FROM publishing_library_search AS s JOIN first USING (item_id) "
-                "ORDER BY score DESC, s.item_id DESC LIMIT %s",
-                [*params, expression, max(FULL_RANK, limit), expression, limit],
-            )
+        cursor.execute(
+            "SELECT item_id, ts_rank_cd(search_vector, %s::tsquery, 1) AS score "
+            f"FROM publishing_library_search WHERE {where} "
+            "ORDER BY score DESC, item_id DESC LIMIT %s",
+            [expression, *params, limit],
+        )
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def raw(self, cursor, expression, limit=10):
@@ -495,7 +537,7 @@ class PostgresBackend(Backend):
         if not ids or not expression:
             return {}
         cursor.execute(
-            "SELECT item_id, left(body, %s), summary FROM publishing_library_search "
+            "SELECT item_id, left(body, %s), summary FROM publishing_library_text "
             "WHERE item_id = ANY(%s)",
             [HEADLINE_FETCH, list(ids)],
         )
@@ -508,15 +550,9 @@ class PostgresBackend(Backend):
             f"SELECT ts_headline('{self.CONFIG}', p, %s::tsquery, %s), "
             f"ts_headline('{self.CONFIG}', s, %s::tsquery, %s) "
             "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS u(p, s, n) ORDER BY n",
-            [
-                expression,
-                self.HEADLINE_OPTIONS,
-                expression,
-                self.SUMMARY_OPTIONS,
-                passages,
-                summaries,
-            ],
-        )
+            [expression, self.HEADLINE_OPTIONS, expression, self.SUMMARY_OPTIONS, passages,
+             summaries],
+        )  # fmt: skip
         result = {}
         for item_id, body, row in zip(ids_in_order, passages, cursor.fetchall(), strict=True):
             headline = row[0] or ""

@@ -458,7 +458,8 @@ def search(
     page, per_page = max(1, int(page)), max(1, int(per_page))
     filters = make_filters(kind, theme, year, review_type)
     engine = backend()
-    with connection.cursor() as cursor:
+    with engine.session(), connection.cursor() as cursor:
+        engine.prepare_session(cursor)
         state, synonyms = _current(engine, cursor)
         parsed = parse(query, synonyms)
         if parsed.is_empty:
@@ -535,19 +536,49 @@ def _match(engine, cursor, state, parsed, expressions) -> _Match:
     return _Match(mode, matched, all_of, sets, weights, expressions)
 
 
-def _text_scores(engine, cursor, match: _Match, filters, limit) -> dict[int, float]:
+def _text_scores(engine, cursor, state, match: _Match, filters, limit) -> dict[int, float]:
     if not match.matched:
         return {}
     if match.mode == "and":
         expression = engine.combine(match.expressions, "AND")
     else:
         expression = engine.combine(match.live, "OR")
-    text_score = dict(engine.ranked(cursor, expression, filters, limit, len(match.matched)))
+    if engine.preselects:
+        ranked = engine.rank_ids(
+            cursor, expression, _preselect(engine, cursor, state, match, filters, limit), limit
+        )
+    else:
+        ranked = engine.ranked(cursor, expression, filters, limit, len(match.matched))
+    text_score = dict(ranked)
     if match.mode == "or" and match.all_of:
         floor = min(text_score.values(), default=0.0)
         for pk in match.all_of:
-            text_score.setdefault(pk, floor)
+            meta = state.meta.get(pk)
+            if meta is not None and _passes(meta, filters):
+                text_score.setdefault(pk, floor)
     return text_score
+
+
+def _preselect(engine, cursor, state, match: _Match, filters, limit) -> list[int]:
+    """The candidates worth ranking on their whole text: all matches if there are few, else
+    those matching the most of the query (by weight), then those matching it in their title,
+    summary or themes."""
+    pool = [
+        pk
+        for pk in match.matched
+        if (meta := state.meta.get(pk)) is not None and _passes(meta, filters)
+    ]
+    size = max(engine.FULL_RANK, limit)
+    if len(pool) <= size:
+        return pool
+    weight: dict[int, float] = dict.fromkeys(pool, 0.0)
+    for concept_weight, found in zip(match.weights, match.sets, strict=True):
+        for pk in found:
+            if pk in weight:
+                weight[pk] += concept_weight
+    heads = engine.head_matches(cursor, engine.combine(match.live, "OR"))
+    pool.sort(key=lambda pk: (-weight[pk], pk not in heads, -pk))
+    return pool[:size]
 
 
 def _snippet(item: LibraryItem, found: tuple[str, str]) -> SafeString:
@@ -567,7 +598,9 @@ def _text_search(engine, cursor, state, parsed, filters, page, per_page, semanti
         return _empty(page, per_page, parsed.text, filters, state)
     match = _match(engine, cursor, state, parsed, [expressions[n] for n in keep])
     offset = (page - 1) * per_page
-    text_score = _text_scores(engine, cursor, match, filters, max(CANDIDATES, offset + per_page))
+    text_score = _text_scores(
+        engine, cursor, state, match, filters, max(CANDIDATES, offset + per_page)
+    )
     best = max(text_score.values(), default=0.0) or 1.0
     similarity: dict[int, float] = {}
     admitted: set[int] = set()
@@ -660,5 +693,6 @@ def raw_expression(query: str) -> str:
 def raw_engine_query(expression: str, limit: int = 10) -> list[tuple[int, float]]:
     """The bare engine query: match, rank, limit; nothing else."""
     engine = backend()
-    with connection.cursor() as cursor:
+    with engine.session(), connection.cursor() as cursor:
+        engine.prepare_session(cursor)
         return engine.raw(cursor, expression, limit) if expression else []

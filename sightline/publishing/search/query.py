@@ -261,10 +261,11 @@ def correct_word(word: str, vocabulary: dict[str, list[tuple[str, int]]]) -> str
     candidates = [(w, df) for w, df in pool if abs(len(w) - len(word)) <= limit and w != word]
     if not candidates:
         return None
-    matcher = difflib.SequenceMatcher(a=word, autojunk=False)
+    # The query word is the matcher's second sequence: its index is built once.
+    matcher = difflib.SequenceMatcher(b=word, autojunk=False)
     scored = []
     for candidate, df in candidates:
-        matcher.set_seq2(candidate)
+        matcher.set_seq1(candidate)
         if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6:
             continue
         ratio = matcher.ratio()

@@ -289,3 +289,40 @@ def test_the_guard_reading_the_restricted_record_is_logged(world):
     read = Event.objects.filter(action="case_subject.scan", kind=Event.Kind.READ).last()
     assert read is not None
     assert plan.reference in read.reason
+
+
+def test_a_name_in_a_spreadsheet_cell_is_found():
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active["A1"] = "Chronology"
+    workbook.active["B2"] = "Home visit to Maisie Thornbury"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    findings = guard.scan_bytes(buffer.getvalue(), kind="xlsx", terms=TERMS)
+    assert [f.kind for f in findings] == [guard.KIND_CHILD]
+    assert findings[0].where.startswith("file part xl/")
+
+
+def test_a_name_in_spreadsheet_shared_strings_is_found():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            "<si><t>Chronology</t></si><si><t>Ryan Hollis</t></si></sst>",
+        )
+    findings = guard.scan_bytes(buffer.getvalue(), kind="xlsx", terms=TERMS)
+    assert [(f.where, f.kind) for f in findings] == [
+        ("file part xl/sharedStrings.xml", guard.KIND_FAMILY)
+    ]
+
+
+def test_redacting_hides_every_match():
+    text = "Maisie Thornbury lived at 14 Larkspur Close, NV4 7QX."
+    assert guard.redact(text, TERMS) == "██████ lived at ██████, ██████."

@@ -42,7 +42,8 @@ def test_the_sample_imports_with_progress_and_a_summary():
     assert ember.year == 2024
     assert ember.review_type == "LCSPR"
     assert ember.child == "Baby Ember"
-    assert ember.is_public and ember.removed_at is None
+    assert ember.is_public
+    assert ember.removed_at is None
     assert {t.name for t in ember.themes.all()} == {
         "Non-accidental injury",  # the seeded theme, matched by name
         "Fathers and male carers",

@@ -1,8 +1,8 @@
 """Helpers for the library, search, API, feed and subscription tests (no tests here).
 
-    make_item(**fields) -> LibraryItem      a public item, indexed
-    import_sample()                         the sample back catalogue (tests/data), indexed
-    attach_document(item, name, content)    a stored document for an item
+make_item(**fields) -> LibraryItem      a public item, indexed
+import_sample()                         the sample back catalogue (tests/data), indexed
+attach_document(item, name, content)    a stored document for an item
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Notification
 from sightline.core.workflow import TransitionRefused
 from sightline.learning.models import Briefing
-from sightline.publishing import guard, services
+from sightline.publishing import guard, services, services_publish
 from sightline.publishing.models import LibraryItem, PublicationApproval, PublicationPlan
 from sightline.publishing.tests.test_plans_support import (
     CHILD_NAME,
@@ -133,7 +133,7 @@ def test_an_administrator_or_the_business_unit_alone_cannot_approve_or_publish(w
         schedule(world, plan)
     with pytest.raises(ValidationError):
         PUBLICATION_WORKFLOW.check(fresh(plan), PUBLICATION_WORKFLOW.get("publish"), world.admin)
-    assert services.plan_publish_due(now=timezone.now() + timedelta(days=400)) == {
+    assert services_publish.plan_publish_due(now=timezone.now() + timedelta(days=400)) == {
         "published": [],
         "failed": [],
     }
@@ -282,14 +282,14 @@ def test_the_task_publishes_at_the_planned_time_and_not_before(
     world, subscribers, django_capture_on_commit_callbacks
 ):
     plan = schedule(world, _approved(world))
-    assert services.plan_publish_due(now=plan.scheduled_for - timedelta(minutes=1)) == {
+    assert services_publish.plan_publish_due(now=plan.scheduled_for - timedelta(minutes=1)) == {
         "published": [],
         "failed": [],
     }
     assert not LibraryItem.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
+        result = services_publish.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
 
     assert result == {"published": [plan.reference], "failed": []}
     plan = fresh(plan)
@@ -309,7 +309,7 @@ def test_the_task_publishes_at_the_planned_time_and_not_before(
     assert set(item.themes.all()) == set(plan.themes.all())
     assert subscribers == [item]
     # Publishing again changes nothing.
-    assert services.plan_publish_due(now=plan.scheduled_for + timedelta(hours=1)) == {
+    assert services_publish.plan_publish_due(now=plan.scheduled_for + timedelta(hours=1)) == {
         "published": [],
         "failed": [],
     }
@@ -326,7 +326,7 @@ def test_the_published_file_is_rewritten_without_metadata(world):
     assert PdfReader(io.BytesIO(data)).metadata  # the stored draft kept its properties
     plan = approve_by(submit(world, plan), world.approvers["council"], world.approvers["icb"])
     plan = schedule(world, plan)
-    services.plan_publish_due(now=plan.scheduled_for)
+    services_publish.plan_publish_due(now=plan.scheduled_for)
 
     plan = fresh(plan)
     published = plan.published_document
@@ -351,7 +351,7 @@ def test_publication_fails_back_to_the_business_unit_if_the_guard_now_finds_some
     # After approval, the school is added to the restricted record.
     CaseSubject.objects.filter(case=plan.case).update(school="Marlowe Park Primary School")
 
-    result = services.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=5))
+    result = services_publish.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=5))
 
     assert result == {"published": [], "failed": [plan.reference]}
     plan = fresh(plan)
@@ -366,14 +366,14 @@ def test_publication_fails_back_to_the_business_unit_if_the_guard_now_finds_some
 def test_publication_fails_if_an_approver_lost_the_duty(world):
     plan = schedule(world, _approved(world))
     Membership.objects.filter(user=world.approvers["icb"]).update(duties=[])
-    result = services.plan_publish_due(now=plan.scheduled_for)
+    result = services_publish.plan_publish_due(now=plan.scheduled_for)
     assert result["failed"] == [plan.reference]
     assert fresh(plan).status == S.AWAITING_APPROVAL
 
 
 def test_a_daily_sweep_publishes_a_plan_whose_timed_run_was_missed(world):
     plan = schedule(world, _approved(world))
-    result = services.publication_daily(
+    result = services_publish.publication_daily(
         on=timezone.localdate(plan.scheduled_for) + timedelta(days=1),
         now=plan.scheduled_for + timedelta(days=1),
     )
@@ -398,11 +398,11 @@ def test_scheduled_removal_leaves_the_catalogue_entry_with_a_notice(world):
     plan = published_plan(world)
     cal = get_calendar()
     nspcc_day = cal.add_working_days(today(), 1)
-    plan = services.plan_record_nspcc(
+    plan = services_publish.plan_record_nspcc(
         plan=plan, by=world.bu, expected_version=plan.version, submitted_on=nspcc_day
     )
     end = datetime.combine(plan.min_end_date, time(10, 0), tzinfo=LONDON)
-    plan = services.plan_schedule_removal(
+    plan = services_publish.plan_schedule_removal(
         plan=fresh(plan),
         by=world.bu,
         expected_version=fresh(plan).version,
@@ -410,9 +410,9 @@ def test_scheduled_removal_leaves_the_catalogue_entry_with_a_notice(world):
         removal_kind=R.PERIOD_ENDED,
         removal_reason="The minimum public period has ended and the partners agreed to remove it.",
     )
-    assert services.plan_remove_due(now=end - timedelta(minutes=1))["removed"] == []
+    assert services_publish.plan_remove_due(now=end - timedelta(minutes=1))["removed"] == []
 
-    result = services.plan_remove_due(now=end)
+    result = services_publish.plan_remove_due(now=end)
 
     assert result == {"removed": [plan.reference], "failed": []}
     plan = fresh(plan)
@@ -438,21 +438,21 @@ def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_appr
     plan = published_plan(world)
     common = {"by": world.bu, "removal_reason": "Reporting restriction order made."}
     with pytest.raises(ValidationError, match="court order, a risk to a child"):
-        services.plan_remove(
+        services_publish.plan_remove(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
             removal_kind=R.PERIOD_ENDED,
             **common,
         )
     with pytest.raises(ValidationError, match="Select who approved"):
-        services.plan_remove(
+        services_publish.plan_remove(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
             removal_kind=R.COURT_ORDER,
             **common,
         )
     with pytest.raises(TransitionRefused, match="Someone other than you"):
-        services.plan_remove(
+        services_publish.plan_remove(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
             removal_kind=R.COURT_ORDER,
@@ -460,7 +460,7 @@ def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_appr
             **common,
         )
     with pytest.raises(TransitionRefused, match="partner lead or in the business unit"):
-        services.plan_remove(
+        services_publish.plan_remove(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
             removal_kind=R.COURT_ORDER,
@@ -468,7 +468,7 @@ def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_appr
             **common,
         )
     approver = world.p.partner_leads["police"]
-    plan = services.plan_remove(
+    plan = services_publish.plan_remove(
         plan=fresh(plan),
         expected_version=fresh(plan).version,
         removal_kind=R.COURT_ORDER,
@@ -486,7 +486,7 @@ def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_appr
 
 def test_the_nspcc_date_recorded_after_removal_updates_the_notice(world):
     plan = published_plan(world)
-    plan = services.plan_remove(
+    plan = services_publish.plan_remove(
         plan=plan,
         by=world.bu,
         expected_version=plan.version,
@@ -495,7 +495,7 @@ def test_the_nspcc_date_recorded_after_removal_updates_the_notice(world):
         removal_approved_by=world.p.partner_leads["icb"],
     )
     plan = fresh(plan)
-    services.plan_record_nspcc(
+    services_publish.plan_record_nspcc(
         plan=plan, by=world.bu, expected_version=plan.version, submitted_on=today()
     )
     assert "NSPCC national case review repository" in (
@@ -508,9 +508,9 @@ def test_removal_reviews_are_sent_once_when_the_period_nears_its_end(world):
     cal = get_calendar()
     early = cal.subtract_working_days(plan.min_end_date, 30)
     due = cal.subtract_working_days(plan.min_end_date, 10)
-    assert services.plan_send_removal_reviews(on=early) == 0
-    assert services.plan_send_removal_reviews(on=due) >= 1
-    assert services.plan_send_removal_reviews(on=due) == 0, "not repeated"
+    assert services_publish.plan_send_removal_reviews(on=early) == 0
+    assert services_publish.plan_send_removal_reviews(on=due) >= 1
+    assert services_publish.plan_send_removal_reviews(on=due) == 0, "not repeated"
     assert Notification.objects.filter(
         user=world.bu, subject=f"Review whether to keep {plan.title} public"
     ).exists()
@@ -591,7 +591,7 @@ def test_a_published_briefing_becomes_a_plan_without_advance_copies(world, setti
     )
     plan = approve_by(submit(world, plan), world.approvers["council"], world.approvers["icb"])
     plan = schedule(world, plan, timezone.now() + timedelta(hours=1))
-    services.plan_publish_due(now=plan.scheduled_for)
+    services_publish.plan_publish_due(now=plan.scheduled_for)
     item = LibraryItem.objects.get(plan=plan)
     assert item.kind == LibraryItem.Kind.BRIEFING
     assert item.child == ""
@@ -629,3 +629,16 @@ def test_the_docs_table_lists_every_transition():
     text = DOC.read_text(encoding="utf-8")
     for t in PUBLICATION_WORKFLOW.transitions:
         assert f"| {t.label} (`{t.name}`) |" in text, t.name
+
+
+def test_scheduling_asks_the_task_worker_to_run_at_that_time(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    plan = _approved(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = schedule(world, plan)
+    timed = [r for r in default_task_backend.results if r.task.name == "publication_run_due"]
+    assert [r.task.run_after for r in timed] == [plan.scheduled_for]

@@ -33,7 +33,7 @@ from django.utils import timezone
 from sightline.accounts.models import User
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Document
-from sightline.publishing import services
+from sightline.publishing import services, services_publish
 from sightline.publishing.models import PublicationPlan
 from sightline.reviews.tests.conftest import CHILD_NAME, SUBJECT, Partnership, advance_case
 
@@ -138,7 +138,7 @@ def published_plan(world: World, *, pdf: bytes | None = None, **fields) -> Publi
         )
     plan = approve_by(submit(world, plan), world.approvers["council"], world.approvers["icb"])
     plan = schedule(world, plan)
-    services.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
+    services_publish.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
     return fresh(plan)
 
 
