@@ -194,7 +194,7 @@ def demo_users():
     ]
 
 
-def seed_base() -> bool:
+def seed_base(*, with_processes: bool = True) -> bool:
     """Create the demo partnership once. Returns False when it is already there."""
     if User.objects.filter(email=USERS[0][0]).exists():
         return False
@@ -257,7 +257,8 @@ def seed_base() -> bool:
             themes=list(plans[plan_i].themes.all()),
         )
         _walk(action, status, bu, users.get(owner) or bu)
-    seed_other_processes()
+    if with_processes:
+        seed_other_processes()
     return True
 
 
@@ -270,6 +271,19 @@ def seed_other_processes() -> None:
     seed_demo_cases()
     seed_demo_briefings()
     seed_demo_publications()
+    seed_back_catalogue()
+
+
+def seed_back_catalogue() -> None:
+    """The fictional back catalogue of reviews and briefings, imported as a partnership would
+    import its older publications (idempotent by id)."""
+    from pathlib import Path
+
+    from sightline.publishing.library import import_catalogue
+
+    path = Path(__file__).resolve().parents[1] / "publishing" / "demo_data" / "back_catalogue.jsonl"
+    with path.open(encoding="utf-8") as handle:
+        import_catalogue(handle)
 
 
 def _walk(action, status: str, bu, owner) -> None:

@@ -18,7 +18,13 @@ def history_rows(
     workflows: Iterable[Workflow] = (),
     labels: Mapping[str, str] | None = None,
     state_labels: Mapping[str, str] | None = None,
+    field_labels: Mapping[str, str] | None = None,
+    edit_actions: Iterable[str] = (),
 ) -> list[dict]:
+    """Rows of (event, label, detail, who). For the `edit_actions`, the detail names the fields
+    changed ("Changed: summary, title"), in a stable order whatever the database returns."""
+    edits = set(edit_actions)
+    fields = dict(field_labels or {})
     names: dict[str, str] = {}
     states: dict[str, str] = {}
     for workflow in workflows:
@@ -34,10 +40,13 @@ def history_rows(
         )
         detail = ""
         changes = event.changes or {}
+        if event.action in edits:
+            named = sorted(fields.get(name, name.replace("_", " ")) for name in changes)
+            detail = f"Changed: {', '.join(named)}" if named else ""
         for key in ("status", "stage"):
             if isinstance(changes.get(key), list) and len(changes[key]) == 2:
                 before, after = changes[key]
-                detail = f"{states.get(before, before)} to {states.get(after, after)}"
+                detail = detail or f"{states.get(before, before)} to {states.get(after, after)}"
                 break
         who = event.actor.full_name if event.actor_id and event.actor else ""
         rows.append(

@@ -16,6 +16,7 @@ from sightline.core.calendar import add_months
 from sightline.core.clocks import today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
 from sightline.core.forms import lower_first
+from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
@@ -106,26 +107,20 @@ def _history(briefing: Briefing) -> list[dict]:
         f"section_{i + 1}": f"{lower_first(h)} (tile {i + 1})"
         for i, h in enumerate(settings.SIGHTLINE_BRIEFING_HEADINGS)
     }
-    rows = []
-    for event in events_for_object("learning.briefing", briefing.pk).order_by("-id"):
-        changed = [
-            headings.get(name) or FIELD_LABELS.get(name, name.replace("_", " "))
-            for name in event.changes
-            if name not in {"status", "approver", "approved_at", "published_at"}
-        ]
-        detail = ""
-        if event.action == "briefing.update" and changed:
-            detail = f"Changed: {', '.join(changed)}"
-        elif event.action == "briefing.send":
+    rows = history_rows(
+        events_for_object("learning.briefing", briefing.pk).order_by("-id"),
+        workflows=[BRIEFING_WORKFLOW],
+        labels=EVENT_LABELS,
+        field_labels={**FIELD_LABELS, **headings},
+        edit_actions={"briefing.update"},
+    )
+    for row in rows:
+        event = row["event"]
+        if event.action == "briefing.send":
             agencies = (event.changes.get("agencies") or [None, []])[1] or []
-            detail = ", ".join(agencies)
-        rows.append(
-            {
-                "event": event,
-                "label": EVENT_LABELS.get(event.action, event.action),
-                "detail": detail,
-            }
-        )
+            row["detail"] = ", ".join(agencies)
+        elif event.action != "briefing.update":
+            row["detail"] = ""
     return rows
 
 

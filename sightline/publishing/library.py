@@ -60,6 +60,11 @@ def document_for_public(slug: str) -> tuple[LibraryItem, Document]:
     return item, item.document
 
 
+def paragraphs(text: str) -> list[str]:
+    """Text split at blank lines, for <p class="govuk-body"> each (line breaks kept)."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
 def published_label(item: LibraryItem) -> str:
     """'14 March 2024', or '2023' when only the year is known."""
     from sightline.core.templatetags.govuk import govuk_date

@@ -99,7 +99,13 @@ def library_search(request):
 @require_safe
 def library_item(request, slug: str):
     item = library.item_for_public(slug)
-    context = {"item": item, "published": library.published_label(item)}
+    context = {
+        "item": item,
+        "published": library.published_label(item),
+        "summary": library.paragraphs(item.summary),
+        "text": library.paragraphs(item.text),
+        "notice": library.paragraphs(item.removal_notice),
+    }
     if item.removed_at is not None:
         response = render(request, "publishing/library_removed.html", context)
         return public_cache(response, request)

@@ -18,7 +18,7 @@ S = Briefing.Status
 
 def test_the_demo_briefings_are_made_once():
     assert seed_demo_briefings() is False  # no demo partnership yet
-    seed_base()
+    seed_base(with_processes=False)
     assert seed_demo_briefings() is True
     assert seed_demo_briefings() is False
 

@@ -13,7 +13,7 @@ S = PublicationPlan.Status
 
 
 def test_the_demo_publications_are_made_once_in_every_state():
-    seed_base()
+    seed_base(with_processes=False)
     assert seed_demo_publications() is True
     statuses = sorted(PublicationPlan.objects.values_list("status", flat=True))
     assert statuses == sorted([S.PUBLISHED, S.PUBLISHED, S.SCHEDULED, S.WITHHELD, S.REMOVED])
