@@ -39,7 +39,7 @@ SIGHTLINE_PARTNERSHIP_NAME = os.environ.get(
     "SIGHTLINE_PARTNERSHIP_NAME", "Northvale Safeguarding Children Partnership"
 )
 SIGHTLINE_SITE_URL = os.environ.get("SIGHTLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Two-factor authentication is required for every role that can see case material.
+# Two-factor authentication is required of every signed-in user (system administrators too).
 # Only the local demo may relax it.
 SIGHTLINE_MFA_REQUIRED = env_bool("SIGHTLINE_MFA_REQUIRED", True)
 SIGHTLINE_DEMO = env_bool("SIGHTLINE_DEMO", False)

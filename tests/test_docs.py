@@ -5,10 +5,15 @@ records that looks like a repository path must exist in the checkout: a span wit
 ends in .py, .md, .html, .sh or .mjs, or any span that starts with `sightline/` (a folder or
 file in the apps). Spans with spaces, wildcards or placeholders (`sightline/<app>/`) are
 examples, not paths, and are skipped. Relative links and images in those files must exist too.
+
+The README's tables keep up with the code: every environment variable `config/settings.py` reads
+has a row in "Every variable", and every management command under `sightline/*/management/`
+has a row in "Commands".
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -103,3 +108,73 @@ def test_what_counts_as_a_repository_path(span, expected):
 def test_fenced_blocks_and_double_backtick_spans_are_read_correctly():
     text = "See ``sightline/core/models.py`` and `docs/x.md`.\n```\n`not/checked.py`\n```\n"
     assert repository_paths(text) == ["docs/x.md", "sightline/core/models.py"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+SETTINGS = ROOT / "config" / "settings.py"
+ENV_READERS = {"env_bool", "env_list"}
+
+
+def _is_os_environ(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
+
+
+def variables_read_by_settings(source: str) -> set[str]:
+    """Every environment variable `config/settings.py` reads: `os.environ.get("X", ...)`,
+    `os.environ["X"]`, and its helpers `env_bool("X", ...)` and `env_list("X", ...)`."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        key = None
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "get"
+                and _is_os_environ(func.value)
+            ) or (isinstance(func, ast.Name) and func.id in ENV_READERS):
+                key = node.args[0]
+        elif isinstance(node, ast.Subscript) and _is_os_environ(node.value):
+            key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            names.add(key.value)
+    return names
+
+
+def readme_table_rows(heading: str) -> set[str]:
+    """The first code span of each row of the table under `## heading` or `### heading`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^#{{2,3}} {re.escape(heading)}\n(.*?)(?=^#{{2,3}} |\Z)", text, re.M | re.S)
+    assert match, f"README.md has no section {heading!r}"
+    return set(re.findall(r"^\| `([^`]+)`", match.group(1), flags=re.M))
+
+
+def test_every_setting_read_from_the_environment_is_in_the_readme():
+    documented = readme_table_rows("Every variable")
+    missing = sorted(variables_read_by_settings(SETTINGS.read_text(encoding="utf-8")) - documented)
+    assert not missing, f"README.md 'Every variable' lacks: {', '.join(missing)}"
+
+
+def test_every_management_command_is_in_the_readme():
+    documented = {row.split()[0] for row in readme_table_rows("Commands")}
+    commands = {
+        path.stem
+        for path in (ROOT / "sightline").glob("*/management/commands/*.py")
+        if not path.stem.startswith("_")
+    }
+    missing = sorted(commands - documented)
+    assert not missing, f"README.md 'Commands' lacks: {', '.join(missing)}"
+
+
+def test_settings_variables_are_found_in_every_form():
+    source = (
+        'import os\nA = os.environ.get("A", "x")\nB = os.environ["B"]\n'
+        'C = env_bool("C", False)\nD = env_list(\n    "D", "a,b"\n)\nE = other("E")\n'
+    )
+    assert variables_read_by_settings(source) == {"A", "B", "C", "D"}

@@ -1,8 +1,10 @@
-"""The settings area at /app/settings/: agencies, users, themes, working days and deadlines."""
+"""The settings area at /app/settings/: agencies, users, themes, working days, deadlines and the
+library search's synonyms (whose views are in `sightline.publishing.views_settings`)."""
 
 from django.urls import path
 
 from sightline.accounts import views_settings, views_settings_people, views_settings_reference
+from sightline.publishing import views_settings as publishing
 
 app_name = "settings"
 
@@ -47,4 +49,10 @@ urlpatterns = [
     # Deadlines (clock definitions)
     path("deadlines/", reference.clock_list, name="clock-list"),
     path("deadlines/<int:pk>/", reference.clock_edit, name="clock-edit"),
+    # Search synonyms for the public learning library
+    path("synonyms/", publishing.synonym_list, name="synonym-list"),
+    path("synonyms/add/", publishing.synonym_create, name="synonym-create"),
+    path("synonyms/<int:pk>/", publishing.synonym_edit, name="synonym-edit"),
+    path("synonyms/<int:pk>/archive/", publishing.synonym_archive, name="synonym-archive"),
+    path("synonyms/<int:pk>/restore/", publishing.synonym_restore, name="synonym-restore"),
 ]

@@ -1,7 +1,8 @@
 """The settings area: the index page and what every settings page shares.
 
 Pages for agencies and users are in `views_settings_people`; themes, calendar overrides and
-clocks in `views_settings_reference`. Every page is for settings managers only (business unit
+clocks in `views_settings_reference`; the library search's synonyms in
+`sightline.publishing.views_settings`. Every page is for settings managers only (business unit
 and system administrators): anyone else signed in gets 404, anyone signed out is sent to sign in.
 """
 
@@ -44,6 +45,11 @@ SECTIONS = [
         "Deadlines",
         "settings:clock-list",
         "The statutory and local deadlines, their length and where each rule comes from.",
+    ),
+    (
+        "Search synonyms",
+        "settings:synonym-list",
+        "Abbreviations and what they stand for, so the library search finds either.",
     ),
 ]
 

@@ -240,11 +240,12 @@ def plan_guard(request, reference: str):
     plan = access.plan_for_management(request.user, reference)
     findings = services.plan_run_guard(plan=plan, by=request.user)
     if findings:
+        several = len(findings) != 1
         messages.error(
             request,
             f"The publication guard found {len(findings)} possible "
-            f"identifier{'s' if len(findings) != 1 else ''}. It cannot be published until they "
-            "are removed",
+            f"identifier{'s' if several else ''}. It cannot be published until "
+            f"{'they are' if several else 'it is'} removed",
         )
     else:
         messages.success(request, "The publication guard found no identifiers")

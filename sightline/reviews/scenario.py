@@ -289,7 +289,8 @@ def _meeting_held(run: _Run) -> None:
         meeting_date=run.meeting,
         attendees="Delegated safeguarding partners; designated nurse; police PVP lead; named "
         "nurse; school designated safeguarding lead; business unit.",
-        facts="Child A, 11 weeks, sustained a fractured femur and facial bruising at home. "
+        facts=f"{run.case.pseudonym}, 11 weeks, sustained a fractured femur and facial bruising "
+        "at home. "
         "Five agencies had contact with the family in the previous four months.",
         immediate_actions="Strategy meeting held; the sibling is subject to a child protection "
         "plan and lives with the maternal grandmother.",
@@ -444,7 +445,7 @@ def advance_case(partnership: Partnership, to: str = "concern", **options) -> Ca
         looked_after=False,
         incident_date=aware - timedelta(days=1),
         aware_date=aware,
-        summary=SUMMARY,
+        summary=SUMMARY.replace("Child A", options.get("pseudonym", "Child A")),
         involved_agencies=[p.agency(a) for a in options.get("involved", ["police"])],
         themes=_themes(options.get("themes", ["non-accidental-injury"])),
         subject={

@@ -302,14 +302,15 @@ def _section_for(required: tuple[str, ...]) -> str:
 def status(request, reference: str, name: str):
     case = access.case_for_view(request.user, reference)
     rr = rapid_review_for(case)
-    if name == "request_returns":
-        return redirect("reviews:request-returns", case.reference)
     try:
         t = RAPID_REVIEW_WORKFLOW.get(name)
     except ValidationError:
         raise Http404("Not found") from None
     if t not in RAPID_REVIEW_WORKFLOW.available(rr, request.user):
         raise Http404("Not found")
+    if name == "request_returns":
+        # Only those who may make the move are sent on to the page that makes it.
+        return redirect("reviews:request-returns", case.reference)
     form = StatusForm(request.POST or None, initial={"version": rr.version})
     if t.note_required:
         form.fields["note"].required = True

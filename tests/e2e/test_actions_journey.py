@@ -278,9 +278,9 @@ def test_business_unit_carries_an_overdue_action_into_a_new_plan(journey, people
     expect(page.get_by_text("(optional)")).to_have_count(0)
     journey.submit("Carry into another plan")
     summary = error_summary(page)
-    expect(summary.get_by_role("link", name="Enter the plan it is carried into")).to_be_visible()
+    expect(summary.get_by_role("link", name="Select the plan it is carried into")).to_be_visible()
     expect(summary.get_by_role("link", name="Enter a note explaining the change")).to_be_visible()
-    summary.get_by_role("link", name="Enter the plan it is carried into").click()
+    summary.get_by_role("link", name="Select the plan it is carried into").click()
     expect(page.get_by_label("Plan it is carried into", exact=True)).to_be_focused()
 
     page.get_by_label("Plan it is carried into", exact=True).select_option(label=str(new_plan))

@@ -291,16 +291,18 @@ def _current(engine: Backend, cursor) -> tuple[_State, SynonymTable]:
     cursor.execute(
         "SELECT (SELECT token FROM publishing_search_state WHERE id = 1), "
         "(SELECT COUNT(*) FROM publishing_searchsynonym), "
+        "(SELECT SUM(version) FROM publishing_searchsynonym), "
         "(SELECT MAX(updated_at) FROM publishing_searchsynonym)"
     )
-    token, synonym_count, synonym_changed = cursor.fetchone()
+    token, synonym_count, synonym_versions, synonym_changed = cursor.fetchone()
     state = _state_cache
     if state is None or state.token != token:
         with _cache_lock:
             state = _state_cache
             if state is None or state.token != token:
                 state = _state_cache = _load_state(engine, cursor, token)
-    key = (synonym_count, str(synonym_changed))
+    # Every saved change bumps a row's version, so the sum moves even when clocks disagree.
+    key = (synonym_count, synonym_versions, str(synonym_changed))
     synonyms = _synonym_cache
     if synonyms is None or synonyms[0] != key:
         rows = SearchSynonym.objects.filter(archived_at__isnull=True)
@@ -312,6 +314,14 @@ def _current(engine: Backend, cursor) -> tuple[_State, SynonymTable]:
 def clear_caches() -> None:
     global _state_cache, _synonym_cache
     _state_cache = None
+    _synonym_cache = None
+
+
+def forget_synonyms() -> None:
+    """Drop this process's copy of the synonym list, so the next search reads it again (the
+    synonym services call this after every change; other processes see the change in the
+    count, versions and latest change time of the rows)."""
+    global _synonym_cache
     _synonym_cache = None
 
 

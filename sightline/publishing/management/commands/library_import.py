@@ -3,7 +3,8 @@
     python manage.py library_import FILE.jsonl     import or update (idempotent by `id`)
     python manage.py library_import --rebuild-index  index every public item again
 
-The file has one JSON object per line in the format of samples/library_sample.jsonl. Lines that
+The file has one JSON object per line, in the format of
+sightline/publishing/demo_data/back_catalogue.jsonl. Lines that
 cannot be used are reported as "line N: reason" and skipped; the rest are imported. Progress is
 shown every `--batch-size` items, then "Imported X, updated Y, skipped Z".
 """

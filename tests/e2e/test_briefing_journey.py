@@ -13,9 +13,7 @@ from conftest import TEST_PASSWORD
 from sightline.accounts.models import Role
 from sightline.learning import services
 from sightline.learning.models import Briefing, Dissemination
-from tests.e2e.conftest import axe, browser, journey, page  # noqa: F401 (fixtures)
-
-from .conftest import full_content, move
+from sightline.learning.tests.conftest import full_content, move
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +22,7 @@ def _with_device(user):
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
 
 
-def test_a_briefing_from_draft_to_acknowledgement(journey, make_user, agency_factory):  # noqa: F811
+def test_a_briefing_from_draft_to_acknowledgement(journey, make_user, agency_factory):
     partnership = agency_factory("Partnership business unit")
     hospital = agency_factory("Northvale Hospitals NHS Foundation Trust")
     bu = make_user(Role.BUSINESS_UNIT, agency=partnership, email="bu@example.org")
