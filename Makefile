@@ -121,6 +121,8 @@ test-e2e: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	@echo "== Library search at scale (SQLite, then PostgreSQL on a throwaway server)"
+	scripts/pg_throwaway.sh run $(BIN)/python bench/search_bench.py
 
 clean:
 	-scripts/pg_throwaway.sh stop

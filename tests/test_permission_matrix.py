@@ -355,6 +355,7 @@ CASES: list[Case] = [
             "settings:theme-list",
             "settings:calendar-list",
             "settings:clock-list",
+            "settings:synonym-list",
         )
         for case in (
             Case(url_name, no_args, GET, by_role(

@@ -3,8 +3,8 @@
 A synonym is a term, usually an abbreviation kept as typed ("MARAC", "A&E", "ACEs"), and one or
 more expansions. The search folds case, accents and punctuation before matching
 (`sightline.publishing.search.query.units`), so terms that fold to the same words are the same
-term: "MARAC", "marac" and "Marac" cannot all be added. Archived synonyms are kept but the
-search does not use them.
+term: "MARAC", "marac" and "Marac" cannot all be added, nor "CP-IS" beside "CP IS". Archived
+synonyms are kept but the search does not use them.
 
 Every change makes this process's search read the list again at once; other processes notice
 the change on their next search (see `sightline.publishing.search.engine`).
@@ -29,9 +29,9 @@ TERM_MAX_LENGTH = SearchSynonym._meta.get_field("term").max_length
 EXPANSION_MAX_LENGTH = 200
 
 
-def _key(text: str) -> tuple[str, ...]:
-    """What the search matches a phrase by: its folded units ('A&E' -> ('a e',))."""
-    return tuple(units(text))
+def _key(text: str) -> str:
+    """The words the search looks for, folded: 'A&E' -> 'a e', 'Co-sleeping' -> 'co sleeping'."""
+    return " ".join(units(text))
 
 
 def normalise_term(term: str) -> str:
@@ -62,9 +62,7 @@ def clean_term(term: str, *, exclude_pk: int | None = None) -> str:
             code="unique",
         )
     if clash is not None:
-        raise ValidationError(
-            f"A synonym for {clash.term} already exists", code="unique"
-        )
+        raise ValidationError(f"A synonym for {clash.term} already exists", code="unique")
     return term
 
 
@@ -153,9 +151,7 @@ def synonym_update(
     term, text = _clean(term, expansions, exclude_pk=synonym.pk)
     before = snapshot(synonym, SYNONYM_FIELDS)
     synonym.term, synonym.expansions = term, text
-    save_versioned(
-        synonym, by=by, expected_version=expected_version, fields=["term", "expansions"]
-    )
+    save_versioned(synonym, by=by, expected_version=expected_version, fields=["term", "expansions"])
     record_event(
         action="search_synonym.update",
         actor=by,

@@ -257,6 +257,10 @@ def guard_blocks_the_named_report(story: Story, tmp_path) -> None:
     expect(error_summary(page)).to_contain_text("The publication guard found 1 possible identifier")
     bu.visit(story.plan_path)
     expect(status_tag(page)).to_have_text("Preparing")
+    # Opening the plan leaves the reader at the top: the guard's findings, halfway down the
+    # page, do not take the focus.
+    expect(page.locator("#guard ~ .govuk-error-summary")).not_to_be_focused()
+    assert page.evaluate("() => window.scrollY") == 0
 
     # Where the public would find it, were it published.
     story.slug = slugify(f"{TITLE} {story.reference}")
@@ -275,10 +279,12 @@ def nothing_is_public_yet(story: Story, who: str) -> None:
     expect(page.get_by_role("link", name=TITLE)).to_have_count(0)
     assert TITLE not in feed_titles(page)
     assert TITLE not in api_titles(page, SYNONYM)
-    # The plan and its draft file are behind the sign-in.
+    # The plan and its files (the draft that names the child, and the current one) are
+    # behind the sign-in.
+    files = dict.fromkeys([story.seen["draft_document"], story.plan().document_id])
     for path in (
         story.plan_path,
-        reverse("core:document-download", args=[story.plan().document_id]),
+        *(reverse("core:document-download", args=[pk]) for pk in files),
     ):
         response = page.request.get(path, max_redirects=0)
         assert response.status in (302, 404), f"{path}: HTTP {response.status}"
