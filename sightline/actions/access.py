@@ -111,7 +111,7 @@ def plan_for_management(user, reference: str) -> ActionPlan:
     return plan
 
 
-def update_for_document(user, owner_id: str) -> bool:
+def update_for_document(user, owner_id: str, document=None) -> bool:
     """Evidence files on a progress update are readable by whoever may view the action."""
     update = ActionUpdate.objects.select_related("action").filter(pk=owner_id).first()
     if update is None or update.action.archived_at is not None:

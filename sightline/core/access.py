@@ -35,7 +35,7 @@ def document_for_user(user, document_id) -> Document:
     if document.owner_type is not None:
         owner_type = document.owner_type
         rule = owner_access_rule(f"{owner_type.app_label}.{owner_type.model}")
-    if rule is None or not rule(user, document.owner_id):
+    if rule is None or not rule(user, document.owner_id, document):
         record_event(
             action="access.denied",
             kind=Event.Kind.DENIED,

@@ -224,10 +224,10 @@ def owner_documents(owner: models.Model) -> models.QuerySet[Document]:
 
 # --------------------------------------------------------------------------- owner access
 
-_OWNER_ACCESS: dict[str, Callable[[object, str], bool]] = {}
+_OWNER_ACCESS: dict[str, Callable[[object, str, Document], bool]] = {}
 
 
-def register_owner_access(model_label: str, fn: Callable[[object, str], bool]) -> None:
+def register_owner_access(model_label: str, fn: Callable[[object, str, Document], bool]) -> None:
     """Declare who may read documents owned by records of one model ("app_label.modelname").
 
     `fn(user, owner_id)` returns True when the user may read that owner's documents. Documents
@@ -240,7 +240,7 @@ def unregister_owner_access(model_label: str) -> None:
     _OWNER_ACCESS.pop(model_label.lower(), None)
 
 
-def owner_access_rule(model_label: str) -> Callable[[object, str], bool] | None:
+def owner_access_rule(model_label: str) -> Callable[[object, str, Document], bool] | None:
     return _OWNER_ACCESS.get(model_label.lower())
 
 

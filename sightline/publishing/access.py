@@ -100,7 +100,7 @@ def plan_for_approval(user, reference: str) -> PublicationPlan:
     return plan
 
 
-def plan_for_document(user, owner_id: str) -> bool:
+def plan_for_document(user, owner_id: str, document=None) -> bool:
     """Files attached to a plan (drafts and the cleaned published copy): the business unit
     always; partner leads and the scrutineer, who never see identities, only once the guard has
     cleared the current version (or it has been scheduled or published). The public gets a
@@ -112,7 +112,14 @@ def plan_for_document(user, owner_id: str) -> bool:
     plan = PublicationPlan.objects.filter(pk=int(owner_id), archived_at__isnull=True).first()
     if plan is None:
         return False
-    if can_manage_plans(user) or plan.status in CLEARED_STATUSES:
+    if can_manage_plans(user):
+        return True
+    # Others read only the plan's current file and its published copy: a replaced draft may
+    # hold what the guard found, and they never see identities.
+    current = {plan.document_id, plan.published_document_id} - {None}
+    if document is not None and document.pk not in current:
+        return False
+    if plan.status in CLEARED_STATUSES:
         return True
     return bool(
         plan.guard_checked_at

@@ -25,9 +25,11 @@ FACET_PARAMETERS = ("kind", "theme", "year", "review_type")
 
 
 def public_cache(response, request, max_age: int = PUBLIC_MAX_AGE):
-    """Cacheable for anonymous visitors (the middleware makes signed-in pages no-store)."""
+    """Public, but every cache must check with the server before reusing a copy: a removal
+    (a court order, a risk to a child) takes effect at once, in browsers and proxies alike. The
+    middleware makes signed-in pages no-store."""
     if not request.user.is_authenticated:
-        patch_cache_control(response, public=True, max_age=max_age)
+        patch_cache_control(response, public=True, no_cache=True, max_age=0)
         patch_vary_headers(response, ["Cookie"])
     return response
 

@@ -195,7 +195,7 @@ def can_read_drafts(user, case: Case) -> bool:
     )
 
 
-def draft_for_document(user, owner_id: str) -> bool:
+def draft_for_document(user, owner_id: str, document=None) -> bool:
     draft = DraftVersion.objects.select_related("local_review__case").filter(pk=owner_id).first()
     if draft is None:
         return False

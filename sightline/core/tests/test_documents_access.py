@@ -26,7 +26,9 @@ pytestmark = pytest.mark.usefixtures("storage_dir")
 
 @pytest.fixture
 def theme_rule():
-    register_owner_access("core.theme", lambda user, owner_id: user.email == "reader@example.org")
+    register_owner_access(
+        "core.theme", lambda user, owner_id, document: user.email == "reader@example.org"
+    )
     yield
     unregister_owner_access("core.theme")
 
@@ -81,7 +83,7 @@ def test_forbidden_and_missing_documents_are_the_same_404(theme_rule, stranger, 
 def test_no_rule_or_no_owner_means_nobody_reads(reader, user, owned_document):
     with pytest.raises(Http404):
         document_for_user(reader, owned_document.pk)  # core.theme has no rule registered
-    register_owner_access("core.theme", lambda u, owner_id: True)
+    register_owner_access("core.theme", lambda u, owner_id, document: True)
     try:
         orphan = document_create(uploaded_file=upload("loose.pdf", build_pdf()), by=user)
         with pytest.raises(Http404):

@@ -37,6 +37,8 @@ def test_the_search_page_lists_everything_with_facets(client):
     assert "Sign in" in html
     assert "no-store" not in response.get("Cache-Control", "")
     assert "public" in response["Cache-Control"]
+    # Caches must revalidate, so a removal takes effect at once.
+    assert "no-cache" in response["Cache-Control"]
 
 
 def test_searching_shows_highlighted_snippets_and_filters(client):

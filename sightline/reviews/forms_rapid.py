@@ -1,0 +1,424 @@
+"""Forms for the notification decision and the rapid review: the decision, agency returns, the
+record's sections, workflow moves and partner sign-off. The case, the restricted record and the
+people on the case are in forms.py. Forms validate input only; every write goes through
+reviews.services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from sightline.accounts.models import Agency
+from sightline.core.clocks import today
+from sightline.core.forms import BaseForm, GovukDateField
+from sightline.reviews.forms import (
+    _textarea,
+    _version_field,
+    active_agencies,
+    not_in_future,
+    yes_no_field,
+)
+from sightline.reviews.models import RapidReview
+
+# Regulation 11 of SI 2018/789: the criteria the safeguarding partners take into account.
+REG11_CRITERIA = {
+    "criterion_improvements": (
+        "(a) highlights or may highlight improvements needed to safeguard and promote the "
+        "welfare of children, including where those improvements have been previously identified"
+    ),
+    "criterion_recurrent_themes": (
+        "(b) highlights or may highlight recurrent themes in the safeguarding and promotion of "
+        "the welfare of children"
+    ),
+    "criterion_agencies_working_together": (
+        "(c) highlights or may highlight concerns regarding two or more agencies working "
+        "together effectively to safeguard and promote the welfare of children"
+    ),
+    "criterion_panel_suggested": (
+        "(d) is one which the Child Safeguarding Practice Review Panel have considered and "
+        "concluded a local review may be more appropriate"
+    ),
+}
+
+NOTIFICATION_CRITERIA = {
+    "abuse_or_neglect": "Is abuse or neglect of the child known or suspected?",
+    "death_or_serious_harm": "Has the child died or been seriously harmed?",
+    "looked_after_child": "Was the child looked after by the local authority?",
+}
+
+
+
+# --- Notification decision ---------------------------------------------------------------------
+
+
+class NotificationForm(BaseForm):
+    """The notifier's decision. Fields are optional here: the workflow lists what is missing
+    for the chosen decision, so the page shows every gap at once."""
+
+    DECISIONS = [
+        ("notify", "Notify the national Panel"),
+        ("not_notify", "Do not notify"),
+    ]
+
+    version = _version_field()
+    abuse_or_neglect = yes_no_field(NOTIFICATION_CRITERIA["abuse_or_neglect"], required=False)
+    death_or_serious_harm = yes_no_field(
+        NOTIFICATION_CRITERIA["death_or_serious_harm"],
+        required=False,
+        hint="Serious harm includes serious or long-term impairment of health or development, "
+        "even if the child recovers",
+    )
+    looked_after_child = yes_no_field(
+        NOTIFICATION_CRITERIA["looked_after_child"],
+        required=False,
+        hint="If a looked-after child has died, notify the Secretary of State and Ofsted "
+        "whether or not abuse or neglect is suspected",
+    )
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to notify the national Panel"},
+    )
+    decision_date = GovukDateField(label="Decision date", required=False)
+    sent_date = GovukDateField(
+        label="Date the notification was sent",
+        required=False,
+        help_text="To the Panel, Ofsted and the Department for Education. For example, 27 3 2026",
+    )
+    panel_reference = forms.CharField(label="Panel reference", max_length=60, required=False)
+    partners_informed_date = GovukDateField(
+        label="Date the safeguarding partners were informed",
+        required=False,
+    )
+    partnership_copy_date = GovukDateField(
+        label="Date the copy went to the partnership office",
+        required=False,
+        help_text="The partnership office should get a copy on the day it is sent",
+    )
+    not_notified_reasons = forms.CharField(
+        label="Reasons for not notifying",
+        required=False,
+        widget=_textarea(4),
+    )
+    referred_to_line_of_sight = forms.BooleanField(
+        label="Refer the case to Line of Sight learning",
+        required=False,
+    )
+
+    NOTIFY_FIELDS = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "sent_date",
+        "panel_reference",
+        "partners_informed_date",
+        "partnership_copy_date",
+    )
+    NOT_NOTIFY_FIELDS = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "not_notified_reasons",
+        "referred_to_line_of_sight",
+    )
+    # Needed for one decision or the other: not marked "(optional)", but checked by the
+    # workflow for the decision chosen rather than here.
+    CONDITIONAL = (
+        "abuse_or_neglect",
+        "death_or_serious_harm",
+        "looked_after_child",
+        "decision_date",
+        "sent_date",
+        "panel_reference",
+        "partners_informed_date",
+        "partnership_copy_date",
+        "not_notified_reasons",
+    )
+    # Clearer words for the workflow's "Enter the …" messages on these fields.
+    REFUSAL_MESSAGES = {
+        "abuse_or_neglect": "Select whether abuse or neglect is known or suspected",
+        "death_or_serious_harm": "Select whether the child died or was seriously harmed",
+        "looked_after_child": "Select whether the child was looked after",
+        "panel_reference": "Enter the Panel reference",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._mark_conditional(True)
+
+    def _mark_conditional(self, required: bool) -> None:
+        for name in self.CONDITIONAL:
+            self.fields[name].required = required
+
+    def full_clean(self):
+        self._mark_conditional(False)
+        try:
+            super().full_clean()
+        finally:
+            self._mark_conditional(True)
+
+    def clean(self):
+        data = super().clean()
+        for name in (
+            "decision_date",
+            "sent_date",
+            "partners_informed_date",
+            "partnership_copy_date",
+        ):
+            label = self.fields[name].label
+            not_in_future(self, name, f"{label} must be today or in the past")
+        decided, sent = data.get("decision_date"), data.get("sent_date")
+        if decided and sent and sent < decided and "sent_date" not in self.errors:
+            self.add_error(
+                "sent_date", "Date the notification was sent must be on or after the decision date"
+            )
+        return data
+
+    def decision_fields(self) -> dict:
+        data = self.cleaned_data
+        names = self.NOTIFY_FIELDS if data["decision"] == "notify" else self.NOT_NOTIFY_FIELDS
+        return {name: data.get(name) for name in names}
+
+
+# --- Rapid review ------------------------------------------------------------------------------
+
+
+class RequestReturnsForm(BaseForm):
+    version = _version_field()
+    agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies should complete a return?",
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each agency is asked for its involvement, key practice episodes, immediate "
+        "safety actions taken and early learning",
+        error_messages={"required": "Select at least one agency"},
+    )
+    due_date = GovukDateField(label="Date returns are due")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = active_agencies()
+
+    def clean(self):
+        data = super().clean()
+        due = data.get("due_date")
+        if due and due < today():
+            self.add_error("due_date", "Date returns are due must be today or in the future")
+        return data
+
+
+class AgencyReturnForm(BaseForm):
+    version = _version_field()
+    involvement = forms.CharField(
+        label="Your agency's involvement with the child and family",
+        required=False,
+        widget=_textarea(6),
+        help_text="When and how your agency was involved, in date order",
+    )
+    key_practice_episodes = forms.CharField(
+        label="Key practice episodes",
+        required=False,
+        widget=_textarea(6),
+        help_text="The moments where practice made, or could have made, a difference",
+    )
+    immediate_safety_actions = forms.CharField(
+        label="Immediate safety actions taken",
+        required=False,
+        widget=_textarea(4),
+        help_text="What your agency has done to keep this child, siblings or other children safe",
+    )
+    early_learning = forms.CharField(
+        label="Early learning",
+        required=False,
+        widget=_textarea(4),
+        help_text="What your agency has learned so far and shared with staff",
+    )
+
+    FIELDS = ("involvement", "key_practice_episodes", "immediate_safety_actions", "early_learning")
+
+    def return_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in self.FIELDS}
+
+
+class MeetingSectionForm(BaseForm):
+    title = "Review meeting"
+    version = _version_field()
+    meeting_date = GovukDateField(label="Meeting date", required=False)
+    attendees = forms.CharField(
+        label="Attendees",
+        required=False,
+        widget=_textarea(4),
+        help_text="One on each line: role and agency. Do not include family members' names",
+    )
+    facts = forms.CharField(
+        label="Facts of the case",
+        required=False,
+        widget=_textarea(8),
+        help_text="Agency involvement and the key practice episodes, as agreed at the meeting",
+    )
+    immediate_actions = forms.CharField(
+        label="Immediate safety actions",
+        required=False,
+        widget=_textarea(4),
+    )
+    learning_shared = forms.CharField(
+        label="Learning already shared",
+        required=False,
+        widget=_textarea(4),
+    )
+    improvements = forms.CharField(
+        label="Potential improvements",
+        required=False,
+        widget=_textarea(4),
+    )
+    family_context = forms.CharField(
+        label="Family context",
+        required=False,
+        widget=_textarea(5),
+        help_text="Including race, culture, racism and other inequalities, and how they were "
+        "considered",
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(self, "meeting_date", "Meeting date must be today or in the past")
+        return data
+
+
+class RecommendationSectionForm(BaseForm):
+    title = "Recommendation"
+    version = _version_field()
+    recommendation = forms.ChoiceField(
+        label="What does the rapid review recommend?",
+        choices=RapidReview.Recommendation.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    criterion_improvements = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_improvements"], required=False
+    )
+    criterion_recurrent_themes = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_recurrent_themes"], required=False
+    )
+    criterion_agencies_working_together = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_agencies_working_together"], required=False
+    )
+    criterion_panel_suggested = forms.BooleanField(
+        label=REG11_CRITERIA["criterion_panel_suggested"], required=False
+    )
+    recommendation_reasons = forms.CharField(
+        label="Reasons for the recommendation",
+        required=False,
+        widget=_textarea(6),
+        help_text="Meeting the criteria does not make a review automatic: say how the partners "
+        "weighed them",
+    )
+    alternative_learning = forms.CharField(
+        label="Alternative learning route",
+        required=False,
+        widget=_textarea(4),
+        help_text="If no review is recommended: how the learning will be taken forward, for "
+        "example a Line of Sight event or a single-agency review",
+    )
+
+    CRITERIA = tuple(REG11_CRITERIA)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("recommendation") == RapidReview.Recommendation.NO_REVIEW
+            and not (data.get("alternative_learning") or "").strip()
+        ):
+            self.add_error("alternative_learning", "Enter the alternative learning route")
+        return data
+
+
+class PanelSectionForm(BaseForm):
+    title = "The national Panel"
+    version = _version_field()
+    sent_to_panel_date = GovukDateField(label="Date sent to the Panel", required=False)
+    panel_response_date = GovukDateField(label="Date of the Panel's response", required=False)
+    panel_response = forms.CharField(
+        label="The Panel's response",
+        required=False,
+        widget=_textarea(6),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(
+            self, "sent_to_panel_date", "Date sent to the Panel must be today or in the past"
+        )
+        not_in_future(
+            self, "panel_response_date", "Date of the Panel's response must be today or in the past"
+        )
+        sent, replied = data.get("sent_to_panel_date"), data.get("panel_response_date")
+        if sent and replied and replied < sent and "panel_response_date" not in self.errors:
+            self.add_error(
+                "panel_response_date",
+                "Date of the Panel's response must be on or after the date sent",
+            )
+        return data
+
+
+class DecisionSectionForm(BaseForm):
+    title = "Decision"
+    version = _version_field()
+    decision = forms.ChoiceField(
+        label="What have the safeguarding partners decided?",
+        choices=RapidReview.Decision.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    decision_date = GovukDateField(label="Decision date", required=False)
+    decision_reasons = forms.CharField(
+        label="Reasons for the decision",
+        required=False,
+        widget=_textarea(6),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future(self, "decision_date", "Decision date must be today or in the past")
+        return data
+
+
+SECTION_FORMS: dict[str, type[BaseForm]] = {
+    "meeting": MeetingSectionForm,
+    "recommendation": RecommendationSectionForm,
+    "panel": PanelSectionForm,
+    "decision": DecisionSectionForm,
+}
+
+
+def section_fields(form_class: type[BaseForm]) -> list[str]:
+    return [name for name in form_class.base_fields if name != "version"]
+
+
+class StatusForm(BaseForm):
+    """Confirm a workflow move. The note is required only where the transition says so."""
+
+    version = _version_field()
+    note = forms.CharField(label="Note", required=False, widget=_textarea(3))
+
+
+class SignOffForm(BaseForm):
+    agency = forms.ModelChoiceField(
+        label="Which safeguarding partner are you signing off for?",
+        queryset=Agency.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the safeguarding partner you are signing off for"},
+    )
+    comment = forms.CharField(label="Comment", required=False, widget=_textarea(3))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        field.queryset = agencies if agencies is not None else Agency.objects.none()
+        choices = list(field.queryset)
+        if len(choices) == 1:
+            field.initial = choices[0].pk
+
+
