@@ -243,9 +243,25 @@ class StatusForm(BaseForm):
     withheld_date = GovukDateField(label="Date of the decision", required=False)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, transition_name="", **kwargs):
+    # The fields each move needs, so they are required (and not labelled "optional").
+    NEEDED = {
+        "schedule": {"scheduled_date": "Enter the publication date"},
+        "withhold": {
+            "withheld_reasons": "Enter the reasons for not publishing",
+            "withheld_decision_makers": "Enter who made the decision",
+            "withheld_date": "Enter the date of the decision",
+        },
+    }
+
+    def __init__(self, *args, transition_name="", note_required=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.transition_name = transition_name
+        needed = dict(self.NEEDED.get(transition_name, {}))
+        if note_required:
+            needed["note"] = "Enter a note explaining the change"
+        for name, message in needed.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
 
     def clean(self):
         data = super().clean()

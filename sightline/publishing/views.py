@@ -300,7 +300,12 @@ def plan_status(request, reference: str, name: str):
         raise _not_found() from None
     if t not in PUBLICATION_WORKFLOW.available(plan, request.user):
         raise _not_found()
-    form = StatusForm(request.POST or None, transition_name=name, initial=_status_initial(plan))
+    form = StatusForm(
+        request.POST or None,
+        transition_name=name,
+        note_required=t.note_required,
+        initial=_status_initial(plan),
+    )
     context = {
         "form": form,
         "plan": plan,

@@ -17,13 +17,13 @@ from sightline.reviews.models import (
     Case,
     CaseMember,
     CaseStage,
-    RapidReview,
 )
 
 YES_NO = [("True", "Yes"), ("False", "No")]
 NHS_NUMBER_LENGTH = 10
 # A UK postcode: outward code, optional space, inward code (GIR 0AA included).
 POSTCODE_RE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+
 
 def _to_bool(value) -> bool | None:
     if value in (True, "True", "true", "yes"):

@@ -46,7 +46,6 @@ NOTIFICATION_CRITERIA = {
 }
 
 
-
 # --- Notification decision ---------------------------------------------------------------------
 
 
@@ -420,5 +419,3 @@ class SignOffForm(BaseForm):
         choices = list(field.queryset)
         if len(choices) == 1:
             field.initial = choices[0].pk
-
-

@@ -28,7 +28,12 @@ from sightline.reviews.models import (
     ParallelProceeding,
     Recommendation,
 )
-from sightline.reviews.services import _set_stage, business_unit_users, case_url
+from sightline.reviews.services_common import (
+    _partner_leads,
+    _set_stage,
+    business_unit_users,
+    case_url,
+)
 from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
 LOCAL_FIELDS = [
@@ -92,8 +97,6 @@ def local_review_transition(
     elif review.status == LocalReview.Status.CLOSED:
         _set_stage(case, CaseStage.CLOSED, by=by)
     elif review.status == LocalReview.Status.PARTNER_QA:
-        from sightline.reviews.services import _partner_leads
-
         notify(
             users=_partner_leads(),
             subject=f"Review report ready for quality assurance: {case.reference}",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.reviews import views, views_local, views_rapid
+from sightline.reviews import views, views_case, views_learning, views_local, views_rapid
 
 app_name = "reviews"
 
@@ -8,15 +8,17 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("summary/", views.summary, name="summary"),
     path("raise/", views.raise_concern, name="raise"),
-    path("<str:reference>/", views.case_detail, name="case"),
-    path("<str:reference>/edit/", views.case_edit, name="case-edit"),
-    path("<str:reference>/identity/", views.identity, name="identity"),
-    path("<str:reference>/identity/edit/", views.identity_edit, name="identity-edit"),
-    path("<str:reference>/members/", views.members, name="members"),
-    path("<str:reference>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
-    path("<str:reference>/members/reviewer/", views.reviewer_appoint, name="reviewer-appoint"),
-    path("<str:reference>/notification/", views.notification, name="notification"),
-    path("<str:reference>/close/", views.close, name="close"),
+    path("<str:reference>/", views_case.case_detail, name="case"),
+    path("<str:reference>/edit/", views_case.case_edit, name="case-edit"),
+    path("<str:reference>/identity/", views_case.identity, name="identity"),
+    path("<str:reference>/identity/edit/", views_case.identity_edit, name="identity-edit"),
+    path("<str:reference>/members/", views_case.members, name="members"),
+    path(
+        "<str:reference>/members/<int:pk>/remove/", views_case.member_remove, name="member-remove"
+    ),
+    path("<str:reference>/members/reviewer/", views_case.reviewer_appoint, name="reviewer-appoint"),
+    path("<str:reference>/notification/", views_case.notification, name="notification"),
+    path("<str:reference>/close/", views_case.close, name="close"),
     # Rapid review
     path("<str:reference>/rapid-review/", views_rapid.rapid_review, name="rapid-review"),
     path(
@@ -42,7 +44,7 @@ urlpatterns = [
     ),
     path(
         "<str:reference>/rapid-review/export/",
-        views_local.rapid_review_export,
+        views_rapid.rapid_review_export,
         name="rapid-review-export",
     ),
     path("<str:reference>/sign-off/<slug:stage>/", views_rapid.sign_off, name="sign-off"),
@@ -79,16 +81,16 @@ urlpatterns = [
         views_local.local_review_status,
         name="local-review-status",
     ),
-    path("<str:reference>/learning/", views_local.learning, name="learning"),
-    path("<str:reference>/learning/lessons/", views_local.lesson_add, name="lesson-add"),
+    path("<str:reference>/learning/", views_learning.learning, name="learning"),
+    path("<str:reference>/learning/lessons/", views_learning.lesson_add, name="lesson-add"),
     path(
         "<str:reference>/learning/recommendations/",
-        views_local.recommendation_add,
+        views_learning.recommendation_add,
         name="recommendation-add",
     ),
     path(
         "<str:reference>/learning/recommendations/<int:number>/action/",
-        views_local.recommendation_action,
+        views_learning.recommendation_action,
         name="recommendation-action",
     ),
 ]

@@ -1,5 +1,6 @@
 """Rapid review pages: the review, agency returns, the collated pack, the record's sections,
-workflow moves and the safeguarding partners' sign-off.
+workflow moves, the safeguarding partners' sign-off and the export of the rapid review as the
+Panel receives it.
 
 Objects come only from reviews.access; writes only through reviews.services."""
 
@@ -10,19 +11,29 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sightline.accounts.access import principal_for
+from sightline.accounts.access import deny, principal_for
 from sightline.accounts.models import Agency
 from sightline.core.clocks import get_calendar, today
+from sightline.core.events import record_event
+from sightline.core.exports import FORMATS, docx_document, render_pdf
+from sightline.core.models import Event
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, services
-from sightline.reviews.forms import (
+from sightline.reviews.documents import (
+    rapid_review_sections,
+    sections_for_pdf,
+    subtitle_for,
+    title_for,
+)
+from sightline.reviews.forms_rapid import (
     REG11_CRITERIA,
     SECTION_FORMS,
     AgencyReturnForm,
@@ -37,6 +48,7 @@ from sightline.reviews.views import add_refusal, case_context
 from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW, partners_missing
 
 RETURN_DUE_WORKING_DAYS = 10
+EXPORT_TYPES = ("docx", "pdf")
 RETURN_LABELS = {"involvement": "involvement", "key_practice_episodes": "key practice episodes"}
 
 
@@ -416,3 +428,51 @@ def sign_off(request, reference: str, stage: str):
             messages.success(request, f"Signed off for {agency.name}")
             return redirect(back, case.reference)
     return render(request, "reviews/sign_off.html", context)
+
+
+# --- The rapid review as the Panel receives it --------------------------------------------------
+
+
+@login_required
+@require_GET
+def rapid_review_export(request, reference: str):
+    """The rapid review as the Panel receives it, as Word or PDF. Every export is logged."""
+    case = access.case_for_view(request.user, reference)
+    fmt = str(request.GET.get("format", "")).lower()
+    if fmt not in EXPORT_TYPES:
+        raise Http404("Unknown export format")
+    try:
+        case.rapid_review  # noqa: B018 - checks it exists
+    except RapidReview.DoesNotExist:
+        raise Http404("Not found") from None
+    if not access.can_see_all_returns(request.user, case):
+        raise deny(request.user, object_type="reviews.rapidreview", object_id=case.reference)
+    sections = rapid_review_sections(case)
+    title, subtitle = title_for(case), subtitle_for(case)
+    if fmt == "docx":
+        content = docx_document(title, sections, subtitle=subtitle)
+    else:
+        content = render_pdf(
+            "reviews/rapid_review_document.html",
+            {
+                "title": title,
+                "subtitle": subtitle,
+                "case": case,
+                "sections": sections_for_pdf(sections),
+                "exported_on": today(),
+            },
+        )
+    record_event(
+        action="rapid_review.export",
+        kind=Event.Kind.READ,
+        actor=request.user,
+        obj=case,
+        changes={"format": [None, fmt]},
+    )
+    response = HttpResponse(content, content_type=FORMATS[fmt][0])
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"rapid-review-{case.reference}.{fmt}"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

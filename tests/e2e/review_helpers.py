@@ -10,19 +10,27 @@ label, and the statutory clocks worked out from the working-day calendar.
     banner(page)                    the notification banner locator
     long_date(day)                  "5 March 2026", as the pages write dates
     pdf_file(directory) -> Path     a real one-page PDF made with pypdf
+    Story                           the case as the journey goes along: the partnership, the
+        people, the dates they use, `as_(who)` for a person's journey, `case_path(name)` and
+        `expect_clock(page, title, due)` for the clock strip on every case page
+    heading(page), error_summary(page)   the page's h1 and its GOV.UK error summary
+    TRUST, POLICE, SCHOOL, COUNCIL, PARTNER_KEYS, REVIEWER_EMAIL   names in the partnership
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 
 from conftest import TEST_PASSWORD
+from sightline.core.clocks import get_calendar
 from tests.e2e.conftest import TIMEOUT_MS, BrowserProblems, Journey, sign_in
 
 MONTHS = (
@@ -106,3 +114,62 @@ class People:
             context.close()
         for name, journey in self.journeys.items():
             journey.problems.raise_if_any(f"the last page {name} saw")
+
+
+TRUST = "Northvale Hospitals NHS Foundation Trust"
+POLICE = "Northvale Police"
+SCHOOL = "Larkspur Primary School"
+COUNCIL = "Northvale Council"
+PARTNER_KEYS = ("council", "icb", "police")
+REVIEWER_EMAIL = "helen.marsh@reviews.example.org"
+
+
+@dataclass
+class Story:
+    """The case as it goes along, and the dates the people in the journey use."""
+
+    p: object  # the `partnership` fixture
+    people: People
+    day: date  # today
+    aware: date
+    sent: date
+    reviewer: object  # the independent reviewer's existing account
+    reference: str = ""
+    action: str = ""
+
+    @property
+    def calendar(self):
+        return get_calendar()
+
+    def case_path(self, name: str = "reviews:case", *args) -> str:
+        return reverse(name, args=[self.reference, *args])
+
+    def as_(self, who: str):
+        """The journey of the person `who` (signed in the first time they are needed)."""
+        users = {
+            "reviewer": self.reviewer,
+            "trust": self.p.agency_leads["trust"],
+            "police": self.p.agency_leads["police"],
+            "school": self.p.agency_leads["school"],
+            "notifier": self.p.notifier,
+            "bu": self.p.bu,
+            "scrutineer": self.p.scrutineer,
+            **{f"partner:{key}": self.p.partner_leads[key] for key in PARTNER_KEYS},
+        }
+        return self.people.open(who, users[who])
+
+    def expect_clock(self, page, title: str, due: date) -> None:
+        """The clock strip on every case page: its due date and the working days left."""
+        left = self.calendar.working_days_between(self.day, due)
+        assert left > 0, "the journey's dates should keep every clock running"
+        clock = page.locator("#case-clock")
+        expect(clock).to_contain_text(f"{title} due {long_date(due)}")
+        expect(clock).to_contain_text(f"{left} working day{'s' if left != 1 else ''} left")
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def error_summary(page):
+    return page.locator(".govuk-error-summary")

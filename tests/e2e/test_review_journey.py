@@ -23,8 +23,7 @@ days ago and notified the next working day; the meeting, the Panel and the decis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -33,71 +32,30 @@ from playwright.sync_api import expect
 from sightline.accounts.models import Role
 from sightline.core.calendar import add_months
 from sightline.core.clocks import get_calendar, today
-from sightline.reviews.forms import REG11_CRITERIA
+from sightline.reviews.forms_rapid import REG11_CRITERIA
 from sightline.reviews.tests.conftest import (  # noqa: F401 - `partnership` is a fixture
     CHILD_NAME,
     SUBJECT,
     partnership,
 )
 from tests.e2e.review_helpers import (
+    COUNCIL,
+    PARTNER_KEYS,
+    POLICE,
+    REVIEWER_EMAIL,
+    SCHOOL,
+    TRUST,
     People,
+    Story,
     banner,
     choose,
+    error_summary,
     fill_date,
+    heading,
     label,
     long_date,
     pdf_file,
 )
-
-TRUST = "Northvale Hospitals NHS Foundation Trust"
-POLICE = "Northvale Police"
-SCHOOL = "Larkspur Primary School"
-COUNCIL = "Northvale Council"
-PARTNER_KEYS = ("council", "icb", "police")
-REVIEWER_EMAIL = "helen.marsh@reviews.example.org"
-
-
-@dataclass
-class Story:
-    """The case as it goes along, and the dates the people in the journey use."""
-
-    p: object  # the `partnership` fixture
-    people: People
-    day: date  # today
-    aware: date
-    sent: date
-    reviewer: object  # the independent reviewer's existing account
-    reference: str = ""
-    action: str = ""
-
-    @property
-    def calendar(self):
-        return get_calendar()
-
-    def case_path(self, name: str = "reviews:case", *args) -> str:
-        return reverse(name, args=[self.reference, *args])
-
-    def as_(self, who: str):
-        """The journey of the person `who` (signed in the first time they are needed)."""
-        users = {
-            "reviewer": self.reviewer,
-            "trust": self.p.agency_leads["trust"],
-            "police": self.p.agency_leads["police"],
-            "school": self.p.agency_leads["school"],
-            "notifier": self.p.notifier,
-            "bu": self.p.bu,
-            "scrutineer": self.p.scrutineer,
-            **{f"partner:{key}": self.p.partner_leads[key] for key in PARTNER_KEYS},
-        }
-        return self.people.open(who, users[who])
-
-    def expect_clock(self, page, title: str, due: date) -> None:
-        """The clock strip on every case page: its due date and the working days left."""
-        left = self.calendar.working_days_between(self.day, due)
-        assert left > 0, "the journey's dates should keep every clock running"
-        clock = page.locator("#case-clock")
-        expect(clock).to_contain_text(f"{title} due {long_date(due)}")
-        expect(clock).to_contain_text(f"{left} working day{'s' if left != 1 else ''} left")
 
 
 @pytest.fixture
@@ -105,14 +63,6 @@ def people(browser, live_server, django_db_serialized_rollback):
     crowd = People(browser, live_server.url)
     yield crowd
     crowd.close()
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
 
 
 def test_case_goes_from_concern_to_closed_local_review(

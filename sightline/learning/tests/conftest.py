@@ -1,5 +1,6 @@
-"""Briefing test fixtures: the people involved, and briefings made through the services and
-moved through the workflow to any status."""
+"""Briefing test fixtures: the people involved, briefings made through the services and
+moved through the workflow to any status, and `client_for(who)`, a signed-in client for each
+person (made once per test)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,15 @@ def sent_briefing(make_briefing, people, agencies):
         briefing=briefing, by=people["bu"], agencies=[agencies["home"], agencies["away"]]
     )
     return briefing
+
+
+@pytest.fixture
+def client_for(people, signed_in_client):
+    made = {}
+
+    def get(who):
+        if who not in made:
+            made[who] = signed_in_client(people[who])
+        return made[who]
+
+    return get

@@ -23,6 +23,10 @@ How a search runs (`search()`):
 6. Only the page's items get snippets (the engine's own highlighter on a bounded passage).
 7. Facet counts come from an in-memory copy of the index's facet fields, reloaded whenever
    the index changes; each facet is counted with the other facets' filters applied.
+
+Indexing is in engine_index.py and the in-memory copies (facet fields, vectors, vocabulary,
+synonyms) in engine_state.py; this module re-exports their public functions, so
+`sightline.publishing.search` and `engine.<name>` keep offering them.
 """
 
 from __future__ import annotations
@@ -30,36 +34,54 @@ from __future__ import annotations
 import html
 import math
 import re
-import threading
-import unicodedata
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
-from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 
-from sightline.publishing.models import LibraryItem, SearchSynonym
+from sightline.publishing.models import LibraryItem
 from sightline.publishing.search import semantic
-from sightline.publishing.search.backends import (
-    BODY_LIMIT,
-    MARK_END,
-    MARK_START,
-    Backend,
-    Filters,
-    IndexDoc,
-    backend,
-    clean_text,
+from sightline.publishing.search.backends import MARK_END, MARK_START, Filters, backend, clean_text
+from sightline.publishing.search.engine_index import (
+    index_item,
+    index_items,
+    rebuild_index,
+    remove_item,
 )
-from sightline.publishing.search.query import (
-    ParsedQuery,
-    SynonymTable,
-    correct_word,
-    parse,
+from sightline.publishing.search.engine_state import (
+    _current,
+    _Meta,
+    _State,
+    clear_caches,
+    forget_synonyms,
 )
+from sightline.publishing.search.query import ParsedQuery, correct_word, parse
+
+__all__ = [
+    "AND_MINIMUM",
+    "CANDIDATES",
+    "COSINE_FLOOR",
+    "COSINE_SPAN",
+    "SEMANTIC_ADMIT",
+    "SEMANTIC_POOL",
+    "SEMANTIC_WEIGHT",
+    "SUMMARY_SNIPPET",
+    "Hit",
+    "SearchPage",
+    "clear_caches",
+    "forget_synonyms",
+    "index_item",
+    "index_items",
+    "make_filters",
+    "raw_engine_query",
+    "raw_expression",
+    "rebuild_index",
+    "remove_item",
+    "search",
+]
 
 AND_MINIMUM = 3  # fewer items than this matching every concept: fall back to any concept
 CANDIDATES = 60  # items ranked and blended per search (more when a later page is asked for)
@@ -69,7 +91,6 @@ COSINE_SPAN = 0.5  # from the floor to "clearly about the same thing"
 SEMANTIC_ADMIT = 0.40  # similarity at which an item joins the results without a text match
 SEMANTIC_POOL = 20  # most items the embedding alone may add
 SUMMARY_SNIPPET = 280
-INDEX_BATCH = 200
 
 
 @dataclass
@@ -95,234 +116,6 @@ class SearchPage:
     @property
     def num_pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
-
-
-class _Meta(NamedTuple):
-    kind: str
-    year: int | None
-    review_key: str  # lower case
-    themes: tuple[str, ...]
-    published: str
-
-
-@dataclass
-class _State:
-    token: str
-    meta: dict[int, _Meta]
-    browse: list[int]
-    theme_names: dict[str, str]
-    review_labels: dict[str, str]
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    _vectors: tuple | None = None
-    _vocabulary: dict | None = None
-
-    def vectors(self, engine: Backend, cursor):
-        if self._vectors is None:
-            with self.lock:
-                if self._vectors is None:
-                    ids, matrix = semantic.matrix(engine.load_vectors(cursor))
-                    positions = {int(item_id): n for n, item_id in enumerate(ids)}
-                    self._vectors = (ids, matrix, positions)
-        return self._vectors
-
-    def vocabulary(self, engine: Backend, cursor) -> tuple[dict, set]:
-        if self._vocabulary is None:
-            with self.lock:
-                if self._vocabulary is None:
-                    by_letter: dict[str, list[tuple[str, int]]] = {}
-                    words = set()
-                    for term, df in engine.load_vocabulary(cursor):
-                        by_letter.setdefault(term[:1], []).append((term, df))
-                        words.add(term)
-                    self._vocabulary = {"by_letter": by_letter, "words": words}
-        return self._vocabulary["by_letter"], self._vocabulary["words"]
-
-
-_cache_lock = threading.Lock()
-_state_cache: _State | None = None
-_synonym_cache: tuple[tuple, SynonymTable] | None = None
-
-
-# --------------------------------------------------------------------------- indexing
-
-_WORD = re.compile(r"[a-z]{3,24}")
-
-
-def _words(text: str) -> set[str]:
-    """Distinct plain words of a text (for the spelling vocabulary)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return set(_WORD.findall(text.lower()))
-
-
-def _visible(item: LibraryItem) -> bool:
-    return item.is_public and item.removed_at is None
-
-
-def _doc(item: LibraryItem) -> IndexDoc:
-    themes = list(item.themes.all())
-    body = item.text or ""
-    document = item.document
-    extracted = document.extracted_text.strip() if document is not None else ""
-    if extracted and extracted[:500] not in body:  # published items may carry it already
-        body = f"{body}\n\n{extracted}" if body else extracted
-    meta = "; ".join(
-        [t.name for t in themes] + [v for v in (item.review_type, item.partnership) if v]
-    )
-    return IndexDoc(
-        item_id=item.pk,
-        title=clean_text(item.title),
-        summary=clean_text(item.summary),
-        themes=clean_text(meta),
-        body=clean_text(body[:BODY_LIMIT]),
-        kind=item.kind,
-        year=item.year or (item.published.year if item.published else None),
-        review_type=(item.review_type or "").strip(),
-        theme_slugs=sorted(t.slug for t in themes),
-        published=item.published.isoformat() if item.published else "",
-    )
-
-
-def index_items(items: Iterable[LibraryItem | int]) -> int:
-    """Bring the index up to date for these items (instances or ids): visible ones are
-    (re)written with their vectors and vocabulary, others are taken out. Returns how many were
-    written. Call inside or outside a transaction; it is atomic either way."""
-    ids = sorted({item if isinstance(item, int) else item.pk for item in items})
-    written = 0
-    for start in range(0, len(ids), INDEX_BATCH):
-        written += _index_batch(ids[start : start + INDEX_BATCH])
-    return written
-
-
-def _index_batch(ids: list[int]) -> int:
-    engine = backend()
-    current = {
-        item.pk: item
-        for item in LibraryItem.objects.filter(pk__in=ids)
-        .select_related("document")
-        .prefetch_related("themes")
-    }
-    docs = [_doc(item) for item in current.values() if _visible(item)]
-    shown = {doc.item_id for doc in docs}
-    hidden = [pk for pk in ids if pk not in shown]
-    vectors = semantic.embed(
-        [semantic.item_text(d.title, d.summary, d.themes, d.body) for d in docs]
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        old = engine.old_texts(cursor, ids)
-        delta: Counter = Counter()
-        for doc in docs:
-            before = _words(old[doc.item_id]) if doc.item_id in old else set()
-            after = _words(doc.full_text())
-            delta.update(after - before)
-            delta.subtract(before - after)
-        for pk in hidden:
-            if pk in old:
-                delta.subtract(_words(old[pk]))
-        if hidden:
-            engine.delete(cursor, hidden)
-            engine.delete_common(cursor, hidden)
-        if docs:
-            engine.write(cursor, docs)
-        if vectors is not None:
-            engine.write_vectors(
-                cursor,
-                [(d.item_id, semantic.to_bytes(v)) for d, v in zip(docs, vectors, strict=True)],
-            )
-        engine.apply_vocabulary(cursor, delta)
-        engine.bump_state(cursor, uuid.uuid4().hex)
-    return len(docs)
-
-
-def index_item(item: LibraryItem) -> bool:
-    """Index one item after it was published or changed; takes it out if it is not public or
-    was removed. Returns whether it is in the index now."""
-    return index_items([item]) == 1
-
-
-def remove_item(item: LibraryItem | int) -> None:
-    """Take an item out of the index (unpublished, removed or deleted)."""
-    pk = item if isinstance(item, int) else item.pk
-    engine = backend()
-    with transaction.atomic(), connection.cursor() as cursor:
-        old = engine.old_texts(cursor, [pk])
-        if pk in old:
-            engine.apply_vocabulary(cursor, {w: -1 for w in _words(old[pk])})
-        engine.delete(cursor, [pk])
-        engine.delete_common(cursor, [pk])
-        engine.bump_state(cursor, uuid.uuid4().hex)
-
-
-def rebuild_index() -> int:
-    """Empty the index and index every visible item again."""
-    engine = backend()
-    with transaction.atomic(), connection.cursor() as cursor:
-        ids = [row[0] for row in engine.metadata(cursor)]
-        if ids:
-            engine.delete(cursor, ids)
-            engine.delete_common(cursor, ids)
-        cursor.execute("DELETE FROM publishing_library_vector")
-        cursor.execute("DELETE FROM publishing_search_term")
-        engine.bump_state(cursor, uuid.uuid4().hex)
-    visible = LibraryItem.objects.filter(is_public=True, removed_at__isnull=True)
-    return index_items(list(visible.values_list("pk", flat=True)))
-
-
-# --------------------------------------------------------------------------- caches
-
-
-def _load_state(engine: Backend, cursor, token: str) -> _State:
-    from sightline.core.models import Theme
-
-    meta, review_labels = {}, {}
-    for item_id, kind, year, review_type, slugs, published in engine.metadata(cursor):
-        themes = tuple(s for s in (slugs or "").split("|") if s)
-        review_key = (review_type or "").lower()
-        if review_key:
-            review_labels.setdefault(review_key, review_type)
-        meta[item_id] = _Meta(kind, year, review_key, themes, published or "")
-    browse = sorted(meta, key=lambda pk: (meta[pk].year or 0, meta[pk].published, pk), reverse=True)
-    names = dict(Theme.objects.values_list("slug", "name"))
-    return _State(token, meta, browse, names, review_labels)
-
-
-def _current(engine: Backend, cursor) -> tuple[_State, SynonymTable]:
-    global _state_cache, _synonym_cache
-    cursor.execute(
-        "SELECT (SELECT token FROM publishing_search_state WHERE id = 1), "
-        "(SELECT COUNT(*) FROM publishing_searchsynonym), "
-        "(SELECT SUM(version) FROM publishing_searchsynonym), "
-        "(SELECT MAX(updated_at) FROM publishing_searchsynonym)"
-    )
-    token, synonym_count, synonym_versions, synonym_changed = cursor.fetchone()
-    state = _state_cache
-    if state is None or state.token != token:
-        with _cache_lock:
-            state = _state_cache
-            if state is None or state.token != token:
-                state = _state_cache = _load_state(engine, cursor, token)
-    # Every saved change bumps a row's version, so the sum moves even when clocks disagree.
-    key = (synonym_count, synonym_versions, str(synonym_changed))
-    synonyms = _synonym_cache
-    if synonyms is None or synonyms[0] != key:
-        rows = SearchSynonym.objects.filter(archived_at__isnull=True)
-        table = SynonymTable([[row.term, *row.expansion_list()] for row in rows])
-        synonyms = _synonym_cache = (key, table)
-    return state, synonyms[1]
-
-
-def clear_caches() -> None:
-    global _state_cache, _synonym_cache
-    _state_cache = None
-    _synonym_cache = None
-
-
-def forget_synonyms() -> None:
-    """Drop this process's copy of the synonym list, so the next search reads it again (the
-    synonym services call this after every change; other processes see the change in the
-    count, versions and latest change time of the rows)."""
-    global _synonym_cache
-    _synonym_cache = None
 
 
 # --------------------------------------------------------------------------- searching

@@ -7,7 +7,9 @@
         admin                                    system administrator
     ready_plan(world, **fields) -> PublicationPlan   a review report plan for a case ready for
         publication, with the checklist and advance copies done and clean text
-    submit / approve_by / schedule helpers drive a plan through the services.
+    submit / approve_by / schedule helpers drive a plan through the services;
+    approved_plan(world) is a ready plan submitted and approved by the council's and the ICB's
+        approvers
     pdf_bytes(...), docx_bytes(...)  real files built by hand (a PDF with a black box over
         text; a Word document with comments, tracked changes and properties)
     store_raw(plan, data, kind, name)  a stored file that kept what the upload path would have
@@ -101,6 +103,12 @@ def approve_by(plan: PublicationPlan, *users: User) -> PublicationPlan:
     for user in users:
         services.plan_approve(plan=fresh(plan), by=user)
     return fresh(plan)
+
+
+def approved_plan(world: World) -> PublicationPlan:
+    return approve_by(
+        submit(world, ready_plan(world)), world.approvers["council"], world.approvers["icb"]
+    )
 
 
 def allowed_time(plan: PublicationPlan, working_days: int | None = None) -> datetime:

@@ -45,6 +45,25 @@ services to any point of its life.
     CHILD_NAME, SUBJECT                   the invented identity put in the restricted record
     STEPS                                 the points advance_case can reach, in order
 
+The case page tests (test_views_case.py, test_views_identity.py, test_views_notification.py,
+test_views_rapid.py) use a world of their own:
+
+    world -> dict         build_world() in test_views_case_support.py: three partners, an
+                          academy and a health trust on a case the academy raised, an agency
+                          with no part in it, and a user in each role
+
+The local review page tests (test_views_local.py, test_views_learning.py,
+test_views_rapid_export.py) use theirs, with helpers in test_views_local_support.py:
+
+    people -> dict        the council, icb and police (partners), an academy, a housing
+                          association with no part in the case, the reviewers' organisation,
+                          and bu, partners[agency], school_lead, outsider, reviewer
+    bu, council_lead      people["bu"] and the council's partner lead
+    rapid_case -> Case    a case whose rapid review all three partners have signed off
+    review -> LocalReview its local review, commissioned by the decision, reviewer appointed
+    case -> Case          that review's case
+    clients -> dict       signed-in clients: "bu", "reviewer", "partner", "agency", "outsider"
+
 All names, dates of birth, postcodes and NHS numbers here are invented. The NHS number is in
 the 999 range set aside for testing.
 """
@@ -54,6 +73,7 @@ from __future__ import annotations
 import pytest
 
 from sightline.accounts.models import Agency, Duty, Role
+from sightline.reviews.models import Case, LocalReview
 from sightline.reviews.scenario import (  # noqa: F401 - re-exported for the tests
     AGENCY_KEYS,
     CHILD_NAME,
@@ -64,6 +84,14 @@ from sightline.reviews.scenario import (  # noqa: F401 - re-exported for the tes
     advance_case,
     pdf_upload,
     reviewer_for,
+)
+from sightline.reviews.tests.test_views_case_support import build_world
+from sightline.reviews.tests.test_views_local_support import (
+    appoint_reviewer,
+    decide_local_review,
+    notify,
+    raise_case,
+    rapid_review_to_sign_off,
 )
 
 
@@ -145,3 +173,82 @@ def partnership(agency_factory, make_user) -> Partnership:
         partner_leads=partner_leads,
         agency_leads=agency_leads,
     )
+
+
+# --------------------------------------------------------------------------- case pages
+
+
+@pytest.fixture
+def world(agency_factory, make_user):
+    return build_world(agency_factory, make_user)
+
+
+# --------------------------------------------------------------------------- local review pages
+
+
+@pytest.fixture
+def people(agency_factory, make_user):
+    council = agency_factory("Northvale Council", kind=Agency.Kind.SAFEGUARDING_PARTNER)
+    icb = agency_factory("Northvale Integrated Care Board", kind=Agency.Kind.SAFEGUARDING_PARTNER)
+    police = agency_factory("Northvale Police", kind=Agency.Kind.SAFEGUARDING_PARTNER)
+    school = agency_factory("Northvale Academy")
+    housing = agency_factory("Southdown Housing")
+    reviewers = agency_factory("Independent reviewers", kind=Agency.Kind.OTHER)
+    return {
+        "council": council,
+        "icb": icb,
+        "police": police,
+        "school": school,
+        "housing": housing,
+        "reviewers": reviewers,
+        "bu": make_user(Role.BUSINESS_UNIT, agency=council, full_name="Beth Unit"),
+        "partners": {
+            a: make_user(Role.PARTNER_LEAD, agency=a, full_name=f"Lead of {a.name}")
+            for a in (council, icb, police)
+        },
+        "school_lead": make_user(Role.AGENCY_LEAD, agency=school, full_name="Sam School"),
+        "outsider": make_user(Role.AGENCY_LEAD, agency=housing, full_name="Olly Outsider"),
+        "reviewer": make_user(
+            Role.REVIEWER, agency=reviewers, full_name="Rae Viewer", email="rae.viewer@example.org"
+        ),
+    }
+
+
+@pytest.fixture
+def bu(people):
+    return people["bu"]
+
+
+@pytest.fixture
+def council_lead(people):
+    return people["partners"][people["council"]]
+
+
+@pytest.fixture
+def rapid_case(people) -> Case:
+    case = raise_case(people)
+    rapid_review_to_sign_off(people, notify(case, people["bu"]))
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.fixture
+def review(people, rapid_case) -> LocalReview:
+    review = decide_local_review(people, rapid_case.rapid_review)
+    appoint_reviewer(people, review.case)
+    return review
+
+
+@pytest.fixture
+def case(review) -> Case:
+    return review.case
+
+
+@pytest.fixture
+def clients(people, signed_in_client):
+    return {
+        "bu": signed_in_client(people["bu"]),
+        "reviewer": signed_in_client(people["reviewer"]),
+        "partner": signed_in_client(people["partners"][people["council"]]),
+        "agency": signed_in_client(people["school_lead"]),
+        "outsider": signed_in_client(people["outsider"]),
+    }

@@ -1,4 +1,6 @@
-"""The local review pages, lessons and recommendations, and the rapid review export.
+"""The local review pages: the review, its details, engagement and parallel proceedings,
+monitoring, drafts, the reviewer's access and the workflow. Lessons and recommendations are
+tested in test_views_learning.py and the rapid review export in test_views_rapid_export.py.
 
 Each case is brought to its stage through the services, as the system itself would: a concern
 is raised, notified, rapid-reviewed, signed off by the three partners and decided, which
@@ -6,25 +8,19 @@ commissions the local review."""
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import timedelta
 
-import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from pypdf import PdfReader, PdfWriter
 
-from sightline.accounts.models import Agency, Role
 from sightline.actions import services as action_services
-from sightline.actions.models import Action, ActionPlan, ActionStatus
+from sightline.actions.models import ActionPlan
 from sightline.core.clocks import ClockBook, today
 from sightline.core.models import Document, Event
 from sightline.core.templatetags.govuk import govuk_date
-from sightline.reviews import services, services_local
+from sightline.reviews import services_local
 from sightline.reviews.models import (
-    AgeBand,
     Case,
     CaseStage,
     DraftVersion,
@@ -33,302 +29,22 @@ from sightline.reviews.models import (
     MonitoringEntry,
     ParallelProceeding,
     PartnerSignOff,
-    RapidReview,
+)
+from sightline.reviews.tests.test_views_local_support import (
+    CHILD_NAME,
+    add_action,
+    date_fields,
+    html_as_pdf,
+    move,
+    pdf_upload,
+    reload,
+    text,
+    to_partner_qa,
+    to_ready_for_publication,
+    url,
 )
 
 pytestmark = pytest.mark.django_db
-
-CHILD_NAME = "Jasper Quillfeather"
-PSEUDONYM = "Child Q"
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def url(name: str, case: Case, *args) -> str:
-    return reverse(f"reviews:{name}", args=[case.reference, *args])
-
-
-def pdf_upload(name: str = "draft-1.pdf") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
-
-
-def html_as_pdf() -> SimpleUploadedFile:
-    body = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
-    return SimpleUploadedFile("draft.pdf", body, content_type="application/pdf")
-
-
-def date_fields(prefix: str, day) -> dict:
-    return {
-        f"{prefix}_day": str(day.day),
-        f"{prefix}_month": str(day.month),
-        f"{prefix}_year": str(day.year),
-    }
-
-
-def text(response) -> str:
-    """The page's visible words, with tags and repeated spaces removed."""
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def reload(review: LocalReview) -> LocalReview:
-    return LocalReview.objects.get(pk=review.pk)
-
-
-# --------------------------------------------------------------------------- the people
-
-
-@pytest.fixture
-def people(agency_factory, make_user):
-    council = agency_factory("Northvale Council", kind=Agency.Kind.SAFEGUARDING_PARTNER)
-    icb = agency_factory("Northvale Integrated Care Board", kind=Agency.Kind.SAFEGUARDING_PARTNER)
-    police = agency_factory("Northvale Police", kind=Agency.Kind.SAFEGUARDING_PARTNER)
-    school = agency_factory("Northvale Academy")
-    housing = agency_factory("Southdown Housing")
-    reviewers = agency_factory("Independent reviewers", kind=Agency.Kind.OTHER)
-    return {
-        "council": council,
-        "icb": icb,
-        "police": police,
-        "school": school,
-        "housing": housing,
-        "reviewers": reviewers,
-        "bu": make_user(Role.BUSINESS_UNIT, agency=council, full_name="Beth Unit"),
-        "partners": {
-            a: make_user(Role.PARTNER_LEAD, agency=a, full_name=f"Lead of {a.name}")
-            for a in (council, icb, police)
-        },
-        "school_lead": make_user(Role.AGENCY_LEAD, agency=school, full_name="Sam School"),
-        "outsider": make_user(Role.AGENCY_LEAD, agency=housing, full_name="Olly Outsider"),
-        "reviewer": make_user(
-            Role.REVIEWER, agency=reviewers, full_name="Rae Viewer", email="rae.viewer@example.org"
-        ),
-    }
-
-
-@pytest.fixture
-def bu(people):
-    return people["bu"]
-
-
-@pytest.fixture
-def council_lead(people):
-    return people["partners"][people["council"]]
-
-
-# --------------------------------------------------------------------------- stages
-
-
-def raise_case(people) -> Case:
-    day = today()
-    return services.case_raise(
-        by=people["school_lead"],
-        raised_by_agency=people["school"],
-        lead_agency=people["council"],
-        pseudonym=PSEUDONYM,
-        age_band=AgeBand.AGE_5_9,
-        harm=Case.Harm.SERIOUS_HARM,
-        looked_after=False,
-        incident_date=day - timedelta(days=70),
-        aware_date=day - timedelta(days=68),
-        summary="Admitted to hospital with injuries that were not explained.",
-        involved_agencies=[people["police"]],
-        subject={"child_name": CHILD_NAME, "ethnicity": "White British"},
-    )
-
-
-def notify(case: Case, bu) -> RapidReview:
-    day = today()
-    n = case.notification
-    services.notification_decide(
-        notification=n,
-        by=bu,
-        name="notify",
-        expected_version=n.version,
-        fields={
-            "abuse_or_neglect": True,
-            "death_or_serious_harm": True,
-            "looked_after_child": False,
-            "decision_date": day - timedelta(days=66),
-            "sent_date": day - timedelta(days=65),
-            "panel_reference": "CSPRP-2026-041",
-            "partners_informed_date": day - timedelta(days=65),
-            "partnership_copy_date": day - timedelta(days=65),
-        },
-    )
-    return RapidReview.objects.get(case=case)
-
-
-def rapid_review_to_sign_off(people, rr: RapidReview) -> RapidReview:
-    bu, day = people["bu"], today()
-    services.rapid_review_request_returns(
-        rr=rr,
-        by=bu,
-        expected_version=rr.version,
-        agencies=[people["school"], people["police"]],
-        due_date=day - timedelta(days=55),
-    )
-    for ret in rr.returns.select_related("agency"):
-        services.agency_return_save(
-            ret=ret,
-            by=bu,
-            expected_version=ret.version,
-            submit=True,
-            involvement=f"{ret.agency.name} saw the child twice in the month before.",
-            key_practice_episodes="A missed appointment was not followed up.",
-            immediate_safety_actions="Siblings seen the same day.",
-            early_learning="Follow up missed health appointments.",
-        )
-    services.rapid_review_update(
-        rr=rr,
-        by=bu,
-        expected_version=rr.version,
-        meeting_date=day - timedelta(days=52),
-        attendees="Business unit, police, school, health",
-        facts="The agencies' contact is agreed.",
-        immediate_actions="Safety plan for the siblings.",
-        family_context="Recent move; debt.",
-        learning_shared="Briefing on unexplained injuries.",
-        improvements="Escalation when appointments are missed.",
-    )
-    services.rapid_review_transition(
-        rr=rr, by=bu, name="record_meeting", expected_version=rr.version
-    )
-    services.rapid_review_update(
-        rr=rr,
-        by=bu,
-        expected_version=rr.version,
-        recommendation=RapidReview.Recommendation.LOCAL_REVIEW,
-        recommendation_reasons="Two agencies did not share information.",
-        criterion_improvements=True,
-        criterion_agencies_working_together=True,
-    )
-    services.rapid_review_transition(rr=rr, by=bu, name="recommend", expected_version=rr.version)
-    for agency, lead in people["partners"].items():
-        services.partner_sign_off(
-            case=rr.case, by=lead, stage=PartnerSignOff.Stage.RAPID_REVIEW, agency=agency
-        )
-    services.rapid_review_transition(
-        rr=rr, by=bu, name="complete_sign_off", expected_version=rr.version
-    )
-    return rr
-
-
-def decide_local_review(people, rr: RapidReview) -> LocalReview:
-    bu, day = people["bu"], today()
-    services.rapid_review_update(
-        rr=rr, by=bu, expected_version=rr.version, sent_to_panel_date=day - timedelta(days=48)
-    )
-    services.rapid_review_transition(
-        rr=rr, by=bu, name="send_to_panel", expected_version=rr.version
-    )
-    services.rapid_review_update(
-        rr=rr,
-        by=bu,
-        expected_version=rr.version,
-        decision=RapidReview.Decision.LCSPR,
-        decision_date=day - timedelta(days=40),
-        decision_reasons="Criteria (a) and (c) are met.",
-    )
-    services.rapid_review_transition(rr=rr, by=bu, name="decide", expected_version=rr.version)
-    return LocalReview.objects.get(case=rr.case)
-
-
-def appoint_reviewer(people, case: Case, ends=None):
-    return services.reviewer_appoint(
-        case=case,
-        by=people["bu"],
-        email=people["reviewer"].email,
-        full_name="Rae Viewer",
-        agency=people["reviewers"],
-        access_ends_on=ends or today() + timedelta(days=200),
-    )
-
-
-def move(review: LocalReview, by, *names: str) -> LocalReview:
-    for name in names:
-        services_local.local_review_transition(
-            review=review, by=by, name=name, expected_version=review.version
-        )
-    return review
-
-
-def to_partner_qa(people, review: LocalReview) -> LocalReview:
-    bu = people["bu"]
-    move(review, bu, "confirm_reviewer")
-    services_local.local_review_update(
-        review=review,
-        by=bu,
-        expected_version=review.version,
-        terms_of_reference="What did agencies know?",
-        methodology="Systems approach with practitioner events.",
-    )
-    move(review, bu, "agree_tor", "start_evidence")
-    services_local.draft_add(
-        review=review, by=bu, label="Draft 1", received_on=today(), uploaded_file=pdf_upload()
-    )
-    return move(review, bu, "submit_draft", "start_qa")
-
-
-def to_ready_for_publication(people, review: LocalReview) -> LocalReview:
-    bu = people["bu"]
-    to_partner_qa(people, review)
-    for agency, lead in people["partners"].items():
-        services.partner_sign_off(
-            case=review.case, by=lead, agency=agency, stage=PartnerSignOff.Stage.FINAL_REPORT
-        )
-    services_local.local_review_update(
-        review=review, by=bu, expected_version=review.version, final_agreed_date=today()
-    )
-    return move(review, bu, "agree_final", "ready_for_publication")
-
-
-@pytest.fixture
-def rapid_case(people) -> Case:
-    case = raise_case(people)
-    rapid_review_to_sign_off(people, notify(case, people["bu"]))
-    return Case.objects.get(pk=case.pk)
-
-
-@pytest.fixture
-def review(people, rapid_case) -> LocalReview:
-    review = decide_local_review(people, rapid_case.rapid_review)
-    appoint_reviewer(people, review.case)
-    return review
-
-
-@pytest.fixture
-def case(review) -> Case:
-    return review.case
-
-
-@pytest.fixture
-def clients(people, signed_in_client):
-    return {
-        "bu": signed_in_client(people["bu"]),
-        "reviewer": signed_in_client(people["reviewer"]),
-        "partner": signed_in_client(people["partners"][people["council"]]),
-        "agency": signed_in_client(people["school_lead"]),
-        "outsider": signed_in_client(people["outsider"]),
-    }
-
-
-def add_action(people, case: Case, *, owner_agency=None) -> Action:
-    bu = people["bu"]
-    rec = services_local.recommendation_add(case=case, by=bu, text="Share missed appointments.")
-    return services_local.recommendation_action_add(
-        recommendation=rec,
-        by=bu,
-        description="Write a missed-appointment protocol",
-        expected_change="Missed appointments are followed up within 2 days",
-        owner_agency=owner_agency or people["police"],
-        due_date=today() + timedelta(days=60),
-    )
 
 
 # --------------------------------------------------------------------------- the stages
@@ -785,53 +501,6 @@ def test_close_is_allowed_once_the_action_is_carried_into_another_plan(
     assert reload(review).status == LocalReview.Status.CLOSED
 
 
-# --------------------------------------------------------------------------- learning
-
-
-def test_learning_shows_recommendations_with_their_actions(people, case, clients):
-    services_local.lesson_add(case=case, by=people["bu"], text="Missed appointments matter.")
-    action = add_action(people, case)
-    response = clients["bu"].get(url("learning", case))
-    assert response.status_code == 200
-    page = text(response)
-    assert "Missed appointments matter." in page
-    assert "Recommendation 1" in page
-    assert "0 of 1 action complete" in page
-    assert govuk_date(action.due_date) in page
-    assert "Not started" in page
-    assert reverse("actions:detail", args=[action.reference]) in response.content.decode()
-    assert "cannot close yet" in page
-    assert action.reference in page
-
-
-def test_progress_counts_finished_actions(people, case, clients):
-    action = add_action(people, case)
-    Action.objects.filter(pk=action.pk).update(status=ActionStatus.COMPLETE)
-    page = text(clients["bu"].get(url("learning", case)))
-    assert "1 of 1 action complete" in page
-    assert "can close" in page
-
-
-def test_agency_lead_reads_learning_but_cannot_add(people, case, clients):
-    add_action(people, case)
-    response = clients["agency"].get(url("learning", case))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Recommendation 1" in html
-    assert url("lesson-add", case) not in html
-    assert url("recommendation-add", case) not in html
-    assert url("recommendation-action", case, 1) not in html
-    # The action belongs to the police, so the school's lead sees it without a link.
-    assert reverse("actions:detail", args=[Action.objects.get().reference]) not in html
-    for name, args in (
-        ("lesson-add", ()),
-        ("recommendation-add", ()),
-        ("recommendation-action", (1,)),
-    ):
-        assert clients["agency"].get(url(name, case, *args)).status_code == 404, name
-        assert clients["agency"].post(url(name, case, *args), {"text": "x"}).status_code == 404
-
-
 def test_uninvolved_agency_gets_404_everywhere(people, case, review, clients):
     proceeding = services_local.proceeding_add(
         review=review, by=people["bu"], kind=ParallelProceeding.Kind.SAR, status="Open"
@@ -858,127 +527,3 @@ def test_uninvolved_agency_gets_404_everywhere(people, case, review, clients):
     ]
     for page in pages:
         assert clients["outsider"].get(page).status_code == 404, page
-
-
-def test_reviewer_adds_lessons_and_recommendations(people, case, clients):
-    response = clients["reviewer"].post(
-        url("lesson-add", case), {"text": "Health and school did not share concerns."}
-    )
-    assert response.status_code == 302
-    lesson = case.lessons.get()
-    response = clients["reviewer"].post(
-        url("recommendation-add", case),
-        {"text": "Agree a protocol for sharing concerns.", "lesson": lesson.pk},
-    )
-    assert response.status_code == 302
-    rec = case.recommendations.get()
-    assert rec.number == 1
-    assert rec.lesson == lesson
-
-
-def test_empty_lesson_and_recommendation_show_errors(case, clients):
-    assert "Enter the lesson" in text(clients["bu"].post(url("lesson-add", case), {"text": ""}))
-    assert "Enter the recommendation" in text(
-        clients["bu"].post(url("recommendation-add", case), {"text": ""})
-    )
-
-
-def test_business_unit_turns_a_recommendation_into_an_action(people, case, clients):
-    rec = services_local.recommendation_add(case=case, by=people["bu"], text="Train staff.")
-    page = url("recommendation-action", case, rec.number)
-    assert clients["bu"].get(page).status_code == 200
-    response = clients["bu"].post(
-        page,
-        {
-            "description": "Deliver training on unexplained injuries",
-            "expected_change": "Injuries are referred the same day",
-            "owner_agency": people["school"].pk,
-            **date_fields("due_date", today() + timedelta(30)),
-        },
-    )
-    assert response.status_code == 302
-    action = rec.actions.get()
-    assert action.owner_agency == people["school"]
-    assert action.plan.source == ActionPlan.Source.REVIEW
-    # The school's lead now sees it, with a link to the action.
-    html = clients["agency"].get(url("learning", case)).content.decode()
-    assert reverse("actions:detail", args=[action.reference]) in html
-
-
-def test_only_the_business_unit_creates_actions(people, case, clients):
-    rec = services_local.recommendation_add(case=case, by=people["bu"], text="Train staff.")
-    page = url("recommendation-action", case, rec.number)
-    for who in ("reviewer", "partner", "agency"):
-        assert clients[who].get(page).status_code == 404, who
-    assert clients["bu"].get(url("recommendation-action", case, 9)).status_code == 404
-
-
-def test_action_owner_must_work_for_the_owner_agency(people, case, clients):
-    rec = services_local.recommendation_add(case=case, by=people["bu"], text="Train staff.")
-    response = clients["bu"].post(
-        url("recommendation-action", case, rec.number),
-        {
-            "description": "Train",
-            "expected_change": "Better",
-            "owner_agency": people["police"].pk,
-            "owner": people["school_lead"].pk,
-            **date_fields("due_date", today() + timedelta(30)),
-        },
-    )
-    assert response.status_code == 200
-    assert "The owner must work for the owner agency" in text(response)
-
-
-# --------------------------------------------------------------------------- rapid review export
-
-
-def test_rapid_review_exports_as_word_without_the_real_name(case, clients):
-    response = clients["bu"].get(url("rapid-review-export", case), {"format": "docx"})
-    assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment")
-    assert "no-store" in response["Cache-Control"]
-    document = docx.Document(io.BytesIO(response.content))
-    paragraphs = "\n".join(p.text for p in document.paragraphs)
-    assert PSEUDONYM in paragraphs
-    assert "Recommendation" in paragraphs
-    assert "CSPRP-2026-041" in paragraphs
-    assert "Northvale Police" in paragraphs
-    assert "Yes" in paragraphs
-    assert CHILD_NAME not in paragraphs
-    assert CHILD_NAME.encode() not in response.content
-    event = Event.objects.filter(action="rapid_review.export").get()
-    assert event.kind == Event.Kind.READ
-    assert event.changes == {"format": [None, "docx"]}
-
-
-def test_rapid_review_exports_as_pdf_without_the_real_name(case, clients):
-    response = clients["partner"].get(url("rapid-review-export", case), {"format": "pdf"})
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    pdf_text = "\n".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
-    )
-    assert PSEUDONYM in pdf_text
-    assert "Safeguarding partner sign-off" in pdf_text
-    assert CHILD_NAME not in pdf_text
-    assert Event.objects.filter(
-        action="rapid_review.export", changes__format=[None, "pdf"]
-    ).exists()
-
-
-def test_rapid_review_export_before_a_local_review(rapid_case, clients):
-    response = clients["bu"].get(url("rapid-review-export", rapid_case), {"format": "docx"})
-    assert response.status_code == 200
-
-
-def test_unknown_export_format_is_404(case, clients):
-    for fmt in ("csv", "xlsx", "html", ""):
-        response = clients["bu"].get(url("rapid-review-export", case), {"format": fmt})
-        assert response.status_code == 404, fmt
-
-
-def test_agency_lead_exports_only_once_the_pack_is_shared(people, case, clients):
-    export = url("rapid-review-export", case) + "?format=docx"
-    assert clients["agency"].get(export).status_code == 404
-    services.rapid_review_share_pack(rr=case.rapid_review, by=people["bu"])
-    assert clients["agency"].get(export).status_code == 200

@@ -18,20 +18,14 @@ from sightline.reviews.models import (
     PartnerSignOff,
     RapidReview,
 )
-from sightline.reviews.tests.test_views_case import (
+from sightline.reviews.tests.test_views_case_support import (
     CHILD_NAME,
-    build_world,
     date_fields,
     h1_count,
     notify,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(agency_factory, make_user):
-    return build_world(agency_factory, make_user)
 
 
 @pytest.fixture
