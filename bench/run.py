@@ -57,6 +57,11 @@ PAGES = [
     ("users", "/app/settings/users/"),
     ("agencies", "/app/settings/agencies/"),
     ("notifications", "/app/notifications/"),
+    ("briefings", "/app/briefings/"),
+    ("briefing reach", "/app/briefings/dashboard/"),
+    ("publication plans", "/app/publishing/"),
+    ("public library", "/library/"),
+    ("library search", "/library/?q=neglect"),
     ("one action", "/app/actions/{action}/"),
     ("one case", "/app/reviews/{case}/"),
 ]
