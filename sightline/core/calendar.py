@@ -165,6 +165,17 @@ def add_months(start: date, n: int) -> date:
     return date(year, month, day)
 
 
+def subtract_months(start: date, n: int) -> date:
+    """The same day of the month ``n`` months earlier, or that month's last day if it is
+    shorter (for dates counted back, such as a decision some months ago)."""
+    _check_count(n, "months")
+    year, month0 = divmod(start.year * 12 + start.month - 1 - n, 12)
+    if year < date.min.year:
+        raise ValueError(f"Taking {n} months from {start.isoformat()} goes before the year 1.")
+    day = min(start.day, _stdlib_calendar.monthrange(year, month0 + 1)[1])
+    return date(year, month0 + 1, day)
+
+
 def _check_count(n: int, what: str) -> None:
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"The number of {what} must be a whole number, not {n!r}.")

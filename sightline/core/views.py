@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -64,9 +65,8 @@ def app_home(request):
         combined.tasks.extend(section.tasks)
         combined.deadlines.extend(section.deadlines)
         combined.overdue.extend(section.overdue)
-    far = day.replace(year=day.year + 50)
-    combined.deadlines.sort(key=lambda i: i.due or far)
-    combined.overdue.sort(key=lambda i: i.due or far)
+    combined.deadlines.sort(key=lambda i: i.due or date.max)
+    combined.overdue.sort(key=lambda i: i.due or date.max)
     return render(
         request,
         "core/app_home.html",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sightline.accounts.models import Agency, User
+from sightline.core.calendar import subtract_months
 from sightline.core.clocks import get_calendar, today
 from sightline.reviews import services
 from sightline.reviews.models import Case, IncidentNotification
@@ -74,10 +73,7 @@ def seed_demo_cases() -> int:
             "subject": {"child_name": name},
         }
         if months_ago is not None:
-            back = day.replace(day=1)
-            for _ in range(months_ago):
-                back = (back - timedelta(days=1)).replace(day=1)
-            decision = back.replace(day=min(day.day, 28))
+            decision = subtract_months(day, months_ago)
             options["decision_date"] = decision
             options["aware_date"] = cal.subtract_working_days(decision, 30)
         else:

@@ -457,3 +457,21 @@ def test_clock_state_properties(due, today, window):
     if due >= today:
         assert status.working_days_left >= 0
         assert (status.rag == "due_soon") == (status.working_days_left <= window)
+
+
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(2400, 12, 31)), st.integers(0, 240))
+def test_subtract_months_undoes_add_months_where_the_day_exists(start, n):
+    from sightline.core.calendar import subtract_months
+
+    back = subtract_months(start, n)
+    assert back <= start
+    assert (start.year * 12 + start.month) - (back.year * 12 + back.month) == n
+    assert back.day == start.day or back.day == stdlib_calendar.monthrange(back.year, back.month)[1]
+
+
+def test_subtract_months_lands_on_the_last_day_of_a_shorter_month():
+    from sightline.core.calendar import subtract_months
+
+    assert subtract_months(date(2027, 3, 31), 1) == date(2027, 2, 28)
+    assert subtract_months(date(2028, 3, 31), 1) == date(2028, 2, 29)
+    assert subtract_months(date(2027, 1, 15), 2) == date(2026, 11, 15)
