@@ -124,7 +124,10 @@ INSTALLED_APPS = [
     "sightline.reviews",
     "sightline.learning",
     "sightline.publishing",
+    "sightline.api",
     "django.contrib.syndication",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +262,30 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
+}
+
+# The REST API (sightline/api): JSON only, nothing open unless a view says so, one error shape,
+# and an OpenAPI 3.1 description generated from the views and serializers.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "sightline.api.exceptions.handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sightline API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only access to the partnership's public learning library: published practice "
+        "reviews, 7-minute briefings and items from the back catalogue. No sign-in is needed "
+        "for the library. Nothing unpublished or removed is ever returned."
+    ),
+    "OAS_VERSION": "3.1.0",
+    "SERVERS": [{"url": "/"}],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LANGUAGE_CODE = "en-gb"

@@ -1,12 +1,9 @@
 from django.urls import include, path
 
-from sightline.publishing import api as publishing_api
-
 urlpatterns = [
     path("", include("sightline.core.urls")),
     path("library/", include("sightline.publishing.urls_public")),
-    path("api/v1/", include("sightline.publishing.urls_api")),
-    path("api/schema/", publishing_api.schema, name="api-schema"),
+    path("api/", include("sightline.api.urls")),
     path("app/", include("sightline.accounts.urls")),
     path("app/settings/", include("sightline.accounts.urls_settings")),
     path("app/actions/", include("sightline.actions.urls")),

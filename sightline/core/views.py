@@ -95,8 +95,18 @@ def notifications_mark_read(request):
     return HttpResponseRedirect(reverse("core:notifications"))
 
 
+API_PREFIX = "/api/"
+API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
+
+
 def _error(request, status: int, title: str, message: str):
     reference = uuid.uuid4().hex[:12]
+    if request.path.startswith(API_PREFIX):
+        # API clients get the API's own error shape (sightline/api/exceptions.py), not a page.
+        return JsonResponse(
+            {"error": API_ERRORS.get(status, "error"), "message": title, "reference": reference},
+            status=status,
+        )
     return render(
         request,
         "core/error.html",
