@@ -105,6 +105,8 @@ SIGHTLINE_NSPCC_REPOSITORY_URL = os.environ.get(
 # Reminders.
 SIGHTLINE_REMINDER_WORKING_DAYS = int(os.environ.get("SIGHTLINE_REMINDER_WORKING_DAYS", "5"))
 SIGHTLINE_HOME_HORIZON_WORKING_DAYS = 10
+# Rows a page on every list (sightline/core/paging.py).
+SIGHTLINE_PAGE_SIZE = 50
 
 INSTALLED_APPS = [
     "django.contrib.auth",

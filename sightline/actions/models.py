@@ -19,6 +19,10 @@ class ActionStatus(models.TextChoices):
 OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.ON_TRACK, ActionStatus.AT_RISK)
 
 
+# Rows the lists show: archived records are kept but never listed.
+LIVE = models.Q(archived_at__isnull=True)
+
+
 class ActionPlan(BaseModel):
     class Source(models.TextChoices):
         PRIORITY = "priority", "Partnership priority"
@@ -42,6 +46,13 @@ class ActionPlan(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=LIVE,
+                name="plan_live_newest_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
@@ -88,9 +99,31 @@ class Action(BaseModel):
 
     class Meta:
         ordering = ["due_date", "id"]
+        # One index for each order the lists offer, over live (unarchived) actions only, so
+        # a page of any list is read in index order and its counts come from the index.
         indexes = [
             models.Index(fields=["owner_agency", "status", "due_date"]),
             models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["due_date", "id"], condition=LIVE, name="action_live_due_idx"),
+            models.Index(
+                fields=["status", "due_date", "id"], condition=LIVE, name="action_live_status_idx"
+            ),
+            models.Index(
+                fields=["-status", "due_date", "id"],
+                condition=LIVE,
+                name="action_live_status_desc_idx",
+            ),
+            models.Index(
+                fields=["owner_agency", "due_date", "id"],
+                condition=LIVE,
+                name="action_live_agency_idx",
+            ),
+            models.Index(
+                fields=["owner", "due_date", "id"], condition=LIVE, name="action_live_owner_idx"
+            ),
+            models.Index(
+                fields=["plan", "due_date", "id"], condition=LIVE, name="action_live_plan_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from sightline.accounts.access import principal_for
@@ -17,15 +18,18 @@ from sightline.core.clocks import get_calendar
 from sightline.core.models import Theme
 from sightline.core.registry import HomeItem, HomeSection
 
+# Every order offered ends in the primary key, so paging is stable, and each has an index that
+# serves it (see Action.Meta.indexes): no list sorts its rows in memory. Within an agency or a
+# status the earliest due comes first, whichever way the list is sorted.
 SORTS = {
     "due_date": ("due_date", "id"),
     "-due_date": ("-due_date", "-id"),
     "reference": ("reference",),
     "-reference": ("-reference",),
-    "agency": ("owner_agency__name", "due_date"),
-    "-agency": ("-owner_agency__name", "due_date"),
-    "status": ("status", "due_date"),
-    "-status": ("-status", "due_date"),
+    "agency": ("owner_agency__name", "due_date", "id"),
+    "-agency": ("-owner_agency__name", "due_date", "id"),
+    "status": ("status", "due_date", "id"),
+    "-status": ("-status", "due_date", "id"),
 }
 
 
@@ -56,12 +60,15 @@ def action_list(user, filters: ActionFilters, today: date) -> QuerySet[Action]:
     elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.theme:
-        qs = qs.filter(themes__id=filters.theme)
+        # A semi-join, so an action with several themes is still one row (no DISTINCT).
+        qs = qs.filter(
+            Exists(Action.themes.through.objects.filter(action=OuterRef("pk"), theme=filters.theme))
+        )
     if filters.source:
         qs = qs.filter(plan__source=filters.source)
     if filters.plan:
         qs = qs.filter(plan_id=filters.plan)
-    return _base(qs).order_by(*SORTS.get(filters.sort, SORTS["due_date"])).distinct()
+    return _base(qs).order_by(*SORTS.get(filters.sort, SORTS["due_date"]))
 
 
 def my_agency_actions(user, today: date) -> QuerySet[Action]:
@@ -83,29 +90,44 @@ def action_detail(action: Action):
 
 
 def plan_list(user) -> QuerySet[ActionPlan]:
+    """Plans newest first, each with how many of its actions this user may see and how many of
+    those are open: counted per plan shown, by a subquery on the (plan, due_date) index, not by
+    joining every plan to every action before paging."""
     from sightline.actions.access import plans_visible_to
 
-    # Count only the actions this user may see (actions_visible_to leaves out archived ones).
-    visible = Q(actions__in=actions_visible_to(user).values("pk"))
+    visible = actions_visible_to(user).filter(plan=OuterRef("pk")).order_by()
+
+    def count(qs):
+        return Coalesce(
+            Subquery(qs.values("plan").annotate(n=Count("pk")).values("n")[:1]), Value(0)
+        )
+
     return (
         plans_visible_to(user)
         .annotate(
-            action_count=Count("actions", filter=visible, distinct=True),
-            open_count=Count(
-                "actions", filter=visible & Q(actions__status__in=OPEN_STATUSES), distinct=True
-            ),
+            action_count=count(visible),
+            open_count=count(visible.filter(status__in=OPEN_STATUSES)),
         )
         .prefetch_related("themes")
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
     )
 
 
 def status_summary(qs: QuerySet[Action], today: date) -> dict[str, int]:
-    counts = qs.order_by().aggregate(
-        total=Count("id", distinct=True),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today), distinct=True),
-        **{s.value: Count("id", filter=Q(status=s.value), distinct=True) for s in ActionStatus},
+    """Counts by status, the overdue count and the total, in one grouped query over the
+    (status, due_date) index. The querysets passed in never duplicate rows."""
+    counts = {s.value: 0 for s in ActionStatus} | {"total": 0, "overdue": 0}
+    rows = (
+        qs.order_by()
+        .values("status")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
+        .values_list("status", "n", "late")
     )
+    for status, number, late in rows:
+        counts[status] = number
+        counts["total"] += number
+        if status in OPEN_STATUSES:
+            counts["overdue"] += late
     return counts
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,11 +21,11 @@ from sightline.actions.workflow import ACTION_WORKFLOW
 from sightline.core.clocks import get_calendar, today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
 from sightline.core.history import history_rows
+from sightline.core.paging import page_of
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
 
-PAGE_SIZE = 50
 HISTORY_LABELS = {
     "action.create": "Action added",
     "action.update": "Details changed",
@@ -82,10 +81,12 @@ def _export(request, qs, title: str, stem: str):
 
 
 def _list_context(request, qs, day):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    """A page of actions and the status summary; the summary's total is the page count."""
+    summary = selectors.status_summary(qs, day)
+    page = page_of(request, qs, count=summary["total"])
     cal = get_calendar()
     rows = [(a, selectors.action_rag(a, day, cal)) for a in page.object_list]
-    return {"page_obj": page, "rows": rows, "today": day}
+    return {"page_obj": page, "rows": rows, "today": day, "summary": summary}
 
 
 @login_required
@@ -96,7 +97,6 @@ def my_actions(request):
     if "format" in request.GET:
         return _export(request, qs, "My agency's actions", "my-agency-actions")
     context = _list_context(request, qs, day)
-    context["summary"] = selectors.status_summary(qs, day)
     context["can_see_all"] = access.can_see_all_actions(request.user)
     context["can_manage"] = access.can_manage_plans(request.user)
     return render(request, "actions/my_actions.html", context)
@@ -128,7 +128,6 @@ def all_actions(request):
     context.update(
         {
             "filter_form": form,
-            "summary": selectors.status_summary(qs, day),
             "can_manage": access.can_manage_plans(request.user),
         }
     )
@@ -139,7 +138,7 @@ def all_actions(request):
 @require_GET
 def plan_list(request):
     plans = selectors.plan_list(request.user)
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, plans)
     return render(
         request,
         "actions/plan_list.html",
@@ -180,7 +179,6 @@ def plan_detail(request, reference: str):
         {
             "plan": plan,
             "can_manage": access.can_manage_plans(request.user),
-            "summary": selectors.status_summary(qs, day),
         }
     )
     return render(request, "actions/plan_detail.html", context)
