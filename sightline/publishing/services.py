@@ -24,7 +24,7 @@ from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import TransitionRefused, transition
 from sightline.publishing import access, guard
 from sightline.publishing.models import PublicationApproval, PublicationPlan
-from sightline.publishing.workflow import PUBLICATION_WORKFLOW, guard_problem
+from sightline.publishing.workflow import PUBLICATION_WORKFLOW, approval_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -521,34 +521,25 @@ def plan_approve(
     has an override."""
     PublicationPlan.objects.select_for_update().filter(pk=plan.pk).first()
     plan.refresh_from_db()
-    if plan.status != S.AWAITING_APPROVAL:
-        raise TransitionRefused("It can only be approved while it is awaiting approval.")
+    problem = approval_refusal(plan, by)
+    if problem:
+        raise TransitionRefused(problem)
     agencies = access.approver_agency_ids(by)
-    if not agencies:
-        raise TransitionRefused(
-            "Only a publication approver at a safeguarding partner can approve publication."
-        )
     if agency is None and len(agencies) == 1:
         agency = Agency.objects.get(pk=next(iter(agencies)))
     if agency is None:
         raise TransitionRefused("Select the safeguarding partner you are approving for.")
-    if agency.pk not in agencies:
-        raise TransitionRefused("You cannot approve for that agency.")
     current = guard.fingerprint(plan)
     if fingerprint_seen and fingerprint_seen != current:
         raise TransitionRefused(
             "It changed while you were reading it. Read the current version before approving."
         )
-    problem = guard_problem(plan)
+    problem = approval_refusal(plan, by, agency)
     if problem:
         raise TransitionRefused(problem)
     given = PublicationApproval.objects.filter(
         plan=plan, withdrawn_at__isnull=True, fingerprint=current
     )
-    if given.filter(approver=by).exists():
-        raise TransitionRefused("You have already approved this version.")
-    if given.filter(agency=agency).exists():
-        raise TransitionRefused(f"{agency} has already approved this version.")
     approval = PublicationApproval.objects.create(
         plan=plan, approver=by, agency=agency, fingerprint=current
     )
