@@ -376,11 +376,13 @@ def plan_transition(
     withheld_reasons: str | None = None,
     withheld_decision_makers: str | None = None,
     withheld_date: date | None = None,
+    now: datetime | None = None,
 ) -> PublicationPlan:
     """Submit, return, schedule, cancel a schedule or record a decision not to publish.
 
     Submitting and scheduling run the publication guard first; its result is kept even when
-    the move is refused, so the page can show where it found something."""
+    the move is refused, so the page can show where it found something. `now` is the moment
+    the move is judged at (the demo records moves made in the past); pages never pass it."""
     if name in ("publish", "remove"):
         raise ValueError("Use plan_publish or plan_remove.")
     if name == "schedule" and access.can_manage_plans(by):
@@ -402,6 +404,8 @@ def plan_transition(
             withheld_decision_makers=(withheld_decision_makers or "").strip(),
             withheld_date=withheld_date,
         )
+    if now is not None:
+        plan._as_of = now
     with transaction.atomic():
         transition(
             PUBLICATION_WORKFLOW,
@@ -513,12 +517,14 @@ def plan_approve(
     by: User,
     agency: Agency | None = None,
     fingerprint_seen: str = "",
+    now: datetime | None = None,
 ) -> PublicationApproval:
     """One approver's approval, for one safeguarding partner, of exactly the current content.
 
     Only a publication approver (the duty, held as a partner lead or business unit member at an
     active safeguarding partner) can approve; one approval per agency and per person; nobody
-    has an override."""
+    has an override. `now` is when it was given (the demo records approvals given in the past);
+    pages never pass it."""
     PublicationPlan.objects.select_for_update().filter(pk=plan.pk).first()
     plan.refresh_from_db()
     problem = approval_refusal(plan, by)
@@ -541,7 +547,11 @@ def plan_approve(
         plan=plan, withdrawn_at__isnull=True, fingerprint=current
     )
     approval = PublicationApproval.objects.create(
-        plan=plan, approver=by, agency=agency, fingerprint=current
+        plan=plan,
+        approver=by,
+        agency=agency,
+        fingerprint=current,
+        approved_at=now or timezone.now(),
     )
     record_event(
         action="publication.approve",
