@@ -142,6 +142,23 @@ def cases_for_summary() -> QuerySet:
     return Case.objects.filter(archived_at__isnull=True)
 
 
+def file_metadata_view(plan: PublicationPlan) -> dict:
+    """What the current file's own properties held before they were removed at upload: each
+    property with the kinds of identifier found in it, and those kinds together."""
+    rows = [
+        {**entry, "held": ", ".join(entry.get("kinds") or []) or "No identifiers found"}
+        for entry in (plan.document_metadata or [])
+        if not entry.get("unreadable")
+    ]
+    kinds = list(dict.fromkeys(k for entry in rows for k in entry.get("kinds") or []))
+    return {
+        "rows": rows,
+        "kinds": ", ".join(kinds),
+        "unreadable": any(entry.get("unreadable") for entry in plan.document_metadata or []),
+        "name": plan.document.original_name if plan.document_id else "",
+    }
+
+
 def _guard_view(plan: PublicationPlan) -> dict:
     current = guard_is_current(plan)
     findings = [guard.Finding.from_dict(f) for f in (plan.guard_findings or [])]
@@ -243,6 +260,7 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         "shown": shown_content(plan, user, terms),
         "fingerprint": current,
         "guard": _guard_view(plan),
+        "file_metadata": file_metadata_view(plan),
         "approvals": rows,
         "valid_approval_count": len({a.agency_id for a in valid}),
         "can_approve": can_approve,

@@ -22,7 +22,7 @@ from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import TransitionRefused, transition
-from sightline.publishing import access, guard
+from sightline.publishing import access, guard, guard_metadata
 from sightline.publishing.models import PublicationApproval, PublicationPlan
 from sightline.publishing.workflow import PUBLICATION_WORKFLOW, approval_refusal
 
@@ -305,18 +305,30 @@ def plan_attach_document(
     *, plan: PublicationPlan, by: User, uploaded_file, expected_version: int
 ) -> PublicationPlan:
     """The file to publish, through the one upload path (checked, cleaned, metadata removed).
-    A new file replaces the old one and withdraws any approvals."""
+    A new file replaces the old one and withdraws any approvals. What the file's own
+    properties held is kept on the plan (`document_metadata`: where, which property, which
+    kinds of identifier), so the officer knows that copies sent from their file still hold it."""
     _require_manager(by)
     _require_editable(plan)
     previous = plan.document_id
     document = document_create(uploaded_file=uploaded_file, by=by, owner=plan)
     plan.document = document
-    save_versioned(plan, by=by, expected_version=expected_version, fields=["document"])
+    plan.document_metadata = guard_metadata.plan_file_metadata(
+        plan=plan, uploaded_file=uploaded_file, kind=document.kind, by=by
+    )
+    save_versioned(
+        plan, by=by, expected_version=expected_version, fields=["document", "document_metadata"]
+    )
+    flagged = [m for m in plan.document_metadata if m.get("kinds") or m.get("unreadable")]
     record_event(
         action="publication.document",
         actor=by,
         obj=plan,
-        changes={"document": [str(previous) if previous else None, str(document.pk)]},
+        changes={
+            "document": [str(previous) if previous else None, str(document.pk)],
+            "properties_removed": [None, len(plan.document_metadata)],
+            "properties_with_identifiers": [None, len(flagged)],
+        },
     )
     _content_changed(plan, by)
     return plan

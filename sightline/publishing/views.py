@@ -241,7 +241,16 @@ def plan_upload(request, reference: str):
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:
-            messages.success(request, "File uploaded. Run the publication guard again")
+            held = selectors.file_metadata_view(plan)["kinds"]
+            if held:
+                messages.warning(
+                    request,
+                    f"File uploaded. Its properties held possible identifiers ({held}) and "
+                    "were removed from the copy stored here, but copies sent from your original "
+                    "file still contain them. Run the publication guard again",
+                )
+            else:
+                messages.success(request, "File uploaded. Run the publication guard again")
             return redirect("publishing:detail", plan.reference)
     return render(request, "publishing/plan_upload.html", context)
 
