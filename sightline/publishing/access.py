@@ -119,13 +119,6 @@ def plan_for_management(user, reference: str) -> PublicationPlan:
     return plan
 
 
-def plan_for_approval(user, reference: str) -> PublicationPlan:
-    plan = _get(reference)
-    if not (can_see_plans(user) and is_approver(user)):
-        raise deny(user, object_type="publishing.publicationplan", object_id=reference)
-    return plan
-
-
 def plan_for_document(user, owner_id: str, document=None) -> bool:
     """Files attached to a plan (drafts and the cleaned published copy): the business unit
     always; partner leads and the scrutineer, who never see identities, only once the guard has

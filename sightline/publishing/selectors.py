@@ -316,13 +316,14 @@ def removal_view(plan: PublicationPlan, user) -> dict:
             r.removal_reason if terms is None else guard.redact(r.removal_reason, terms)
         )
         r.note_shown = r.decision_note if terms is None else guard.redact(r.decision_note, terms)
+    refusal = removal_decision_refusal(plan, user) if waiting is not None else ""
     return {
         "waiting": waiting,
         "approver_label": person_label(waiting.approver) if waiting is not None else "",
         "requests": requests,
         "latest": latest,
-        "can_decide": waiting is not None and removal_decision_refusal(plan, user) is None,
-        "decide_refusal": removal_decision_refusal(plan, user) if waiting is not None else "",
+        "can_decide": waiting is not None and not refusal,
+        "decide_refusal": refusal,
         "can_withdraw": manage and waiting is not None,
         "can_restore": manage and plan.status == S.OFFLINE and waiting is None,
         "refused_offline": plan.status == S.OFFLINE

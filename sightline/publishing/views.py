@@ -562,7 +562,8 @@ def plan_restore(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def plan_nspcc(request, reference: str):
     plan = access.plan_for_management(request.user, reference)
-    if plan.status not in (PublicationPlan.Status.PUBLISHED, PublicationPlan.Status.REMOVED):
+    S = PublicationPlan.Status
+    if plan.status not in (S.PUBLISHED, S.OFFLINE, S.REMOVED):
         raise _not_found()
     form = NspccForm(
         request.POST or None,
