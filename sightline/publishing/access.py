@@ -9,6 +9,10 @@ publication approver duty on a membership, as a partner lead or business unit me
 active safeguarding-partner agency. Approvals are per agency; a system administrator has no
 part in publishing.
 
+Removing an item before its minimum public period ends needs the confirmation of the person
+the business unit names: a partner lead of a safeguarding partner other than the requester's
+own agencies (`removal_approvers`), never the requester. They confirm or refuse it themselves.
+
 The public never reaches these pages; the public library shows only `LibraryItem`s.
 """
 
@@ -18,7 +22,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from sightline.accounts.access import deny, principal_for
-from sightline.accounts.models import Agency, Duty, Role
+from sightline.accounts.models import Agency, Duty, Role, User
+from sightline.accounts.people import people_with
+from sightline.core.events import record_event
+from sightline.core.models import Event
 from sightline.publishing.models import PublicationPlan
 
 APPROVER_ROLES = (Role.PARTNER_LEAD, Role.BUSINESS_UNIT)
@@ -61,6 +68,25 @@ def is_approver(user) -> bool:
     return bool(approver_agency_ids(user))
 
 
+def removal_approvers(requester) -> QuerySet[User]:
+    """Who may confirm an early removal that `requester` asks for: partner leads of active
+    safeguarding partners other than the requester's own agencies, and never the requester."""
+    own = set(principal_for(requester).roles_by_agency)
+    partners = Agency.objects.filter(
+        kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True, archived_at__isnull=True
+    ).exclude(pk__in=own)
+    return people_with(
+        Role.PARTNER_LEAD, agencies=partners, agency_kind=Agency.Kind.SAFEGUARDING_PARTNER
+    ).exclude(pk=requester.pk)
+
+
+def may_confirm_removal(user, request) -> bool:
+    """The named person, still a partner lead of a partner other than the requester's."""
+    if user is None or user.pk != request.approver_id or user.pk == request.requested_by_id:
+        return False
+    return removal_approvers(request.requested_by).filter(pk=user.pk).exists()
+
+
 def plans_visible_to(user) -> QuerySet[PublicationPlan]:
     qs = PublicationPlan.objects.filter(archived_at__isnull=True)
     if not can_see_plans(user):
@@ -93,13 +119,6 @@ def plan_for_management(user, reference: str) -> PublicationPlan:
     return plan
 
 
-def plan_for_approval(user, reference: str) -> PublicationPlan:
-    plan = _get(reference)
-    if not (can_see_plans(user) and is_approver(user)):
-        raise deny(user, object_type="publishing.publicationplan", object_id=reference)
-    return plan
-
-
 def plan_for_document(user, owner_id: str, document=None) -> bool:
     """Files attached to a plan (drafts and the cleaned published copy): the business unit
     always; partner leads and the scrutineer, who never see identities, only once the guard has
@@ -125,4 +144,15 @@ def plan_for_document(user, owner_id: str, document=None) -> bool:
         plan.guard_checked_at
         and not plan.guard_findings
         and plan.guard_fingerprint == guard.fingerprint(plan)
+    )
+
+
+def refuse(user, plan: PublicationPlan, *, action: str, reason: str) -> None:
+    """Log a refusal shown to someone who may see the plan (they are told why, with a 403)."""
+    record_event(
+        action=f"{action}.refused",
+        kind=Event.Kind.DENIED,
+        actor=user,
+        obj=plan,
+        reason=reason,
     )

@@ -8,6 +8,7 @@ import zoneinfo
 
 from django import forms
 
+from sightline.accounts.people import PersonChoiceField
 from sightline.core.documents import ACCEPT
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
@@ -283,6 +284,10 @@ class StatusForm(BaseForm):
 
 
 class RemoveForm(BaseForm):
+    """Removal now or at a set time. Before the end of the minimum public period (`early_until`)
+    it also names the partner lead who must confirm it, and a court order may take the item
+    offline at once while they do."""
+
     NOW, LATER = "now", "later"
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -298,12 +303,16 @@ class RemoveForm(BaseForm):
         help_text="Kept in the partnership's records; not shown to the public",
         error_messages={"required": "Enter the details of why it is being removed"},
     )
-    removal_approved_by = forms.ModelChoiceField(
-        label="Who approved removing it",
-        queryset=None,
+    removal_approved_by = PersonChoiceField(
+        label="Partner lead who must confirm the removal",
         required=False,
-        help_text="Needed to remove it before the end of its minimum public period: a partner "
-        "lead or another member of the business unit",
+        error_messages={"required": "Select the partner lead who must confirm the removal"},
+    )
+    offline = forms.BooleanField(
+        label="Urgent court order: take it offline now, while the partner lead confirms",
+        required=False,
+        help_text="The public page then says it is not available. If the partner lead does not "
+        "confirm the removal, you decide whether to put it back",
     )
     when = forms.ChoiceField(
         label="When should it be removed?",
@@ -315,10 +324,38 @@ class RemoveForm(BaseForm):
     planned_date = GovukDateField(label="Removal date", required=False)
     planned_time = TimeField(label="Time", required=False, help_text="Leave blank for 9am")
 
-    def __init__(self, *args, approvers=None, **kwargs):
+    def __init__(self, *args, approvers=None, early_until: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["removal_approved_by"].queryset = approvers
-        self.fields["removal_approved_by"].empty_label = "Select a person"
+        self.early_until = early_until
+        field = self.fields["removal_approved_by"]
+        field.queryset = approvers
+        field.empty_label = "Select a partner lead"
+        if early_until is not None:
+            # Needed for every removal before the end of the period, so it is not "optional".
+            field.required = True
+            field.help_text = (
+                f"Needed to remove it before {early_until.day} {early_until:%B %Y}: a partner "
+                "lead of a safeguarding partner other than your own, who confirms it themselves"
+            )
+
+    def _planned_day(self) -> datetime.date | None:
+        if self.data.get(self.add_prefix("when")) != self.LATER:
+            return None
+        field = self.fields["planned_date"]
+        raw = field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("planned_date")
+        )
+        try:
+            return field.clean(raw)
+        except forms.ValidationError:
+            return None
+
+    def full_clean(self):
+        # A removal planned for the end of the period or later needs no confirmation.
+        if self.is_bound and self.early_until is not None:
+            day = self._planned_day()
+            self.fields["removal_approved_by"].required = not (day and day >= self.early_until)
+        super().full_clean()
 
     def clean(self):
         data = super().clean()
@@ -328,7 +365,65 @@ class RemoveForm(BaseForm):
             elif data.get("planned_date"):
                 when = data.get("planned_time") or datetime.time(9, 0)
                 data["planned_for"] = london_datetime(data["planned_date"], when)
+        if data.get("offline"):
+            if data.get("removal_kind") and data["removal_kind"] != P.RemovalKind.COURT_ORDER:
+                self.add_error("offline", "Only a court order can take it offline at once")
+            elif data.get("when") == self.LATER:
+                self.add_error("offline", "An urgent court order takes it offline now: choose Now")
         return data
+
+    @property
+    def early(self) -> bool:
+        """Whether what was entered is a removal before the end of the period."""
+        if self.early_until is None:
+            return False
+        planned = self.cleaned_data.get("planned_for")
+        return planned is None or planned.date() < self.early_until
+
+
+class RemovalDecisionForm(BaseForm):
+    """The named partner lead's decision on a removal request: confirm, or refuse with a
+    reason. Both carry the fingerprint of the request they read."""
+
+    CONFIRM, REFUSE = "confirm", "refuse"
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        widget=forms.HiddenInput, choices=[(CONFIRM, CONFIRM), (REFUSE, REFUSE)]
+    )
+    confirm = forms.BooleanField(
+        label="I have read the request and confirm it should be removed from the library",
+        required=False,
+    )
+    reason = forms.CharField(
+        label="Why do you not confirm the removal?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The business unit is told, and decides what happens next",
+    )
+
+    def __init__(self, *args, decision: str = CONFIRM, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+        if decision == self.CONFIRM:
+            self.fields["confirm"].required = True
+            self.fields["confirm"].error_messages["required"] = (
+                "Confirm that you have read the request and agree to the removal"
+            )
+        else:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "Enter why you do not confirm the removal"
+            )
+
+
+class RestoreForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Why is it going back in the library?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why it is going back in the library"},
+    )
 
 
 class NspccForm(BaseForm):

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from sightline.core.events import record_event
 from sightline.core.models import Document, Theme
 from sightline.publishing import search
-from sightline.publishing.models import LibraryItem
+from sightline.publishing.models import LibraryItem, PublicationPlan
 
 # --------------------------------------------------------------------------- public reads
 
@@ -51,6 +51,11 @@ def item_for_public(slug: str) -> LibraryItem:
     if item is None:
         raise Http404("Not found")
     return item
+
+
+def is_offline(item: LibraryItem) -> bool:
+    """Taken offline pending a decision on its removal: not public, but not removed either."""
+    return item.plan_id is not None and item.plan.status == PublicationPlan.Status.OFFLINE
 
 
 def document_for_public(slug: str) -> tuple[LibraryItem, Document]:

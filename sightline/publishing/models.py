@@ -17,6 +17,7 @@ class PublicationPlan(BaseModel):
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
+        OFFLINE = "offline", "Taken offline"
         REMOVED = "removed", "Removed"
         WITHHELD = "withheld", "Not published"
 
@@ -36,6 +37,7 @@ class PublicationPlan(BaseModel):
         COURT_ORDER = "court_order", "Court order"
         RISK_TO_CHILD = "risk_to_child", "Risk to a child"
         FAMILY_REQUEST = "family_request", "Family request"
+        OTHER = "other", "Another reason"
 
     reference = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -61,6 +63,9 @@ class PublicationPlan(BaseModel):
     document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the uploaded file's own properties held before the upload path removed them: one
+    # entry per property, naming the kinds of identifier found in it, never the values.
+    document_metadata = models.JSONField(default=list, blank=True)
     # Preparing to publish.
     anonymisation_checked = models.BooleanField(default=False)
     legal_check_done = models.BooleanField(
@@ -120,6 +125,66 @@ class PublicationApproval(models.Model):
 
     def __str__(self) -> str:
         return f"Approval of {self.plan_id} by {self.approver_id}"
+
+
+class RemovalRequest(models.Model):
+    """A request to remove a published item before its minimum public period ends. The partner
+    lead it names confirms or refuses it themselves; the removal happens only once they confirm.
+    An urgent court-order removal takes the item offline at once, pending that confirmation.
+
+    `fingerprint` binds the request (the item, the reason and its details, the times, who asked
+    and who must confirm); a confirmation counts only for the fingerprint it was given to."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUSED = "refused", "Not confirmed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    plan = models.ForeignKey(
+        PublicationPlan, on_delete=models.PROTECT, related_name="removal_requests"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    removal_kind = models.CharField(max_length=20, choices=PublicationPlan.RemovalKind.choices)
+    removal_reason = models.TextField()
+    planned_for = models.DateTimeField(
+        null=True, blank=True, help_text="When to remove it once confirmed; empty for at once"
+    )
+    offline = models.BooleanField(
+        default=False, help_text="Taken offline at once, pending confirmation (court orders)"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    fingerprint = models.CharField(max_length=64)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_fingerprint = models.CharField(max_length=64, blank=True)
+    decision_note = models.TextField(blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(status="pending"),
+                name="publishing_one_pending_removal_request",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approver=models.F("requested_by")),
+                name="publishing_removal_request_not_self_confirmed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Removal request {self.pk} for {self.plan_id}"
 
 
 class LibraryItem(models.Model):

@@ -10,22 +10,31 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sightline.accounts.access import principal_for
-from sightline.accounts.models import Agency, Role, User
+from sightline.accounts.models import Agency
+from sightline.accounts.people import person_label
 from sightline.core.clocks import get_calendar
 from sightline.core.registry import HomeItem, HomeSection
 from sightline.core.selectors import events_for_object
 from sightline.publishing import access, guard
-from sightline.publishing.models import LibraryItem, PublicationApproval, PublicationPlan
+from sightline.publishing.models import (
+    LibraryItem,
+    PublicationApproval,
+    PublicationPlan,
+    RemovalRequest,
+)
 from sightline.publishing.services import ACTIVE_STATUSES
 from sightline.publishing.services_publish import REMOVAL_REVIEW_WORKING_DAYS
 from sightline.publishing.workflow import (
     EARLY_REMOVAL_KINDS,
+    OWN_PAGE_TRANSITIONS,
     PUBLICATION_WORKFLOW,
     approval_is_valid,
+    approval_refusal,
     checklist_missing,
     earliest_publication_date,
     guard_is_current,
     needs_advance_copies,
+    removal_decision_refusal,
 )
 
 S = PublicationPlan.Status
@@ -133,17 +142,21 @@ def cases_for_summary() -> QuerySet:
     return Case.objects.filter(archived_at__isnull=True)
 
 
-def removal_approvers(exclude: User | None = None) -> QuerySet[User]:
-    """Who can approve removing an item early: partner leads and the business unit."""
-    qs = User.objects.filter(
-        is_active=True,
-        memberships__active=True,
-        memberships__archived_at__isnull=True,
-        memberships__role__in=[Role.PARTNER_LEAD, Role.BUSINESS_UNIT],
-    ).distinct()
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.order_by("full_name")
+def file_metadata_view(plan: PublicationPlan) -> dict:
+    """What the current file's own properties held before they were removed at upload: each
+    property with the kinds of identifier found in it, and those kinds together."""
+    rows = [
+        {**entry, "held": ", ".join(entry.get("kinds") or []) or "No identifiers found"}
+        for entry in (plan.document_metadata or [])
+        if not entry.get("unreadable")
+    ]
+    kinds = list(dict.fromkeys(k for entry in rows for k in entry.get("kinds") or []))
+    return {
+        "rows": rows,
+        "kinds": ", ".join(kinds),
+        "unreadable": any(entry.get("unreadable") for entry in plan.document_metadata or []),
+        "name": plan.document.original_name if plan.document_id else "",
+    }
 
 
 def _guard_view(plan: PublicationPlan) -> dict:
@@ -172,6 +185,12 @@ HISTORY_LABELS = {
     "publication.schedule_removal": "Removal planned",
     "publication.cancel_removal": "Planned removal cancelled",
     "publication.nspcc": "NSPCC repository submission recorded",
+    "publication.removal_request": "Early removal asked for",
+    "publication.removal_confirm": "Removal confirmed",
+    "publication.removal_refuse": "Removal not confirmed",
+    "publication.removal_withdraw": "Removal request withdrawn",
+    "publication.approve.refused": "Approval refused",
+    "publication.removal_confirm.refused": "Removal confirmation refused",
 }
 
 
@@ -182,8 +201,9 @@ def _status_label(value) -> str:
         return str(value)
 
 
-def history_rows(plan: PublicationPlan) -> list[tuple]:
-    """(event, what happened in words) for the plan's history, newest first."""
+def history_rows(plan: PublicationPlan, terms=None) -> list[tuple]:
+    """(event, what happened in words, its reason) for the plan's history, newest first. With
+    `terms`, anything the guard would find is masked in the reasons."""
     labels = {f"publication.{t.name}": t.label for t in PUBLICATION_WORKFLOW.transitions}
     labels.update(HISTORY_LABELS)
     rows = []
@@ -195,7 +215,8 @@ def history_rows(plan: PublicationPlan) -> list[tuple]:
         if event.action == "publication.guard":
             found = (event.changes or {}).get("findings", [None, 0])[1]
             what += f": {found or 'no'} possible identifier{'s' if found != 1 else ''} found"
-        rows.append((event, what))
+        reason = event.reason if terms is None else guard.redact(event.reason or "", terms)
+        rows.append((event, what, reason))
     return rows
 
 
@@ -219,8 +240,9 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         and _guard_view(plan)["state"] == "clear"
     )
     transitions = [
-        t for t in PUBLICATION_WORKFLOW.available(plan, user) if t.name not in ("publish", "remove")
+        t for t in PUBLICATION_WORKFLOW.available(plan, user) if t.name not in OWN_PAGE_TRANSITIONS
     ]
+    removal = removal_view(plan, user)
     library_item = LibraryItem.objects.filter(plan=plan).first()
     improvements = (
         PublicationPlan.objects.filter(
@@ -232,11 +254,13 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         else PublicationPlan.objects.none()
     )
     manage = access.can_manage_plans(user)
+    terms = None if manage else guard.plan_terms(plan)
     today = timezone.localdate()
     return {
-        "shown": shown_content(plan, user),
+        "shown": shown_content(plan, user, terms),
         "fingerprint": current,
         "guard": _guard_view(plan),
+        "file_metadata": file_metadata_view(plan),
         "approvals": rows,
         "valid_approval_count": len({a.agency_id for a in valid}),
         "can_approve": can_approve,
@@ -245,8 +269,8 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         "transitions": transitions,
         "can_manage": manage,
         "can_edit": manage and plan.status in (S.PREPARING, S.AWAITING_APPROVAL),
-        "can_remove": manage and plan.status == S.PUBLISHED,
-        "can_record_nspcc": manage and plan.status in (S.PUBLISHED, S.REMOVED),
+        "can_remove": manage and plan.status in REMOVABLE and removal["waiting"] is None,
+        "can_record_nspcc": manage and plan.status in (S.PUBLISHED, S.OFFLINE, S.REMOVED),
         "can_prepare_improvements": manage
         and plan.status == S.WITHHELD
         and plan.kind == PublicationPlan.Kind.REVIEW
@@ -255,13 +279,82 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         "earliest_publication": earliest_publication_date(plan),
         "checklist_missing": checklist_missing(plan),
         "early_removal_only": bool(plan.min_end_date and today < plan.min_end_date),
+        "approval_refusal": approval_refusal(plan, user)
+        if plan.status == S.AWAITING_APPROVAL and my_agencies and not can_approve
+        else None,
+        "removal": removal,
         "early_removal_kinds": EARLY_REMOVAL_KINDS,
         "library_item": library_item,
         "improvements": list(improvements),
         "source_case": guard.source_case(plan),
         "themes": list(plan.themes.all()),
-        "history": history_rows(plan),
+        "history": history_rows(plan, terms),
+        "removal_reason_shown": plan.removal_reason
+        if terms is None
+        else guard.redact(plan.removal_reason, terms),
     }
+
+
+REMOVABLE = (S.PUBLISHED, S.OFFLINE)
+
+
+def removal_view(plan: PublicationPlan, user) -> dict:
+    """The plan page's removal section: the request waiting (if any), who must decide it,
+    whether this user may, and every earlier request with its outcome."""
+    requests = list(
+        RemovalRequest.objects.filter(plan=plan).select_related(
+            "requested_by", "approver", "withdrawn_by"
+        )
+    )
+    waiting = next((r for r in requests if r.status == RemovalRequest.Status.PENDING), None)
+    latest = requests[0] if requests else None
+    manage = access.can_manage_plans(user)
+    terms = None if manage or not requests else guard.plan_terms(plan)
+    for r in requests:
+        # Partner leads and the scrutineer never see identities, even in the details.
+        r.reason_shown = (
+            r.removal_reason if terms is None else guard.redact(r.removal_reason, terms)
+        )
+        r.note_shown = r.decision_note if terms is None else guard.redact(r.decision_note, terms)
+    refusal = removal_decision_refusal(plan, user) if waiting is not None else ""
+    return {
+        "waiting": waiting,
+        "approver_label": person_label(waiting.approver) if waiting is not None else "",
+        "requests": requests,
+        "latest": latest,
+        "can_decide": waiting is not None and not refusal,
+        "decide_refusal": refusal,
+        "can_withdraw": manage and waiting is not None,
+        "can_restore": manage and plan.status == S.OFFLINE and waiting is None,
+        "refused_offline": plan.status == S.OFFLINE
+        and waiting is None
+        and latest is not None
+        and latest.status == RemovalRequest.Status.REFUSED,
+    }
+
+
+def removals_to_decide(user) -> list[RemovalRequest]:
+    """Removal requests waiting for this user to confirm or refuse them."""
+    return list(
+        RemovalRequest.objects.filter(
+            approver_id=user.pk,
+            status=RemovalRequest.Status.PENDING,
+            plan__archived_at__isnull=True,
+        )
+        .select_related("plan", "requested_by")
+        .order_by("requested_at")[:50]
+    )
+
+
+def offline_to_decide() -> list[PublicationPlan]:
+    """Items taken offline that wait for the business unit's decision (nobody is asked to
+    confirm their removal any more)."""
+    waiting = RemovalRequest.objects.filter(status=RemovalRequest.Status.PENDING).values("plan_id")
+    return list(
+        PublicationPlan.objects.filter(status=S.OFFLINE, archived_at__isnull=True)
+        .exclude(pk__in=waiting)
+        .order_by("updated_at")[:50]
+    )
 
 
 def plans_awaiting(user) -> list[PublicationPlan]:
@@ -309,8 +402,29 @@ def home_section(user, today: date, horizon: date) -> HomeSection:
                 meta=plan.title,
             )
         )
+    for request in removals_to_decide(user):
+        plan = request.plan
+        offline = " It is offline until you decide." if plan.status == S.OFFLINE else ""
+        section.tasks.append(
+            HomeItem(
+                title=f"Confirm or refuse the removal of {plan.reference}",
+                url=reverse("publishing:removal", args=[plan.reference]),
+                meta=f"{plan.title} — {request.get_removal_kind_display()}, asked by "
+                f"{request.requested_by.full_name}.{offline}",
+                rag="due_soon",
+            )
+        )
     if not principal_for(user).is_business_unit:
         return section
+    for plan in offline_to_decide():
+        section.tasks.append(
+            HomeItem(
+                title=f"Decide whether to put {plan.reference} back in the library",
+                url=reverse("publishing:detail", args=[plan.reference]),
+                meta=f"{plan.title} — taken offline, and nobody is asked to confirm its removal",
+                rag="overdue",
+            )
+        )
     for plan in removal_reviews_due(today):
         section.tasks.append(
             HomeItem(

@@ -22,9 +22,9 @@ from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import TransitionRefused, transition
-from sightline.publishing import access, guard
+from sightline.publishing import access, guard, guard_metadata
 from sightline.publishing.models import PublicationApproval, PublicationPlan
-from sightline.publishing.workflow import PUBLICATION_WORKFLOW, guard_problem
+from sightline.publishing.workflow import PUBLICATION_WORKFLOW, approval_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -305,18 +305,30 @@ def plan_attach_document(
     *, plan: PublicationPlan, by: User, uploaded_file, expected_version: int
 ) -> PublicationPlan:
     """The file to publish, through the one upload path (checked, cleaned, metadata removed).
-    A new file replaces the old one and withdraws any approvals."""
+    A new file replaces the old one and withdraws any approvals. What the file's own
+    properties held is kept on the plan (`document_metadata`: where, which property, which
+    kinds of identifier), so the officer knows that copies sent from their file still hold it."""
     _require_manager(by)
     _require_editable(plan)
     previous = plan.document_id
     document = document_create(uploaded_file=uploaded_file, by=by, owner=plan)
     plan.document = document
-    save_versioned(plan, by=by, expected_version=expected_version, fields=["document"])
+    plan.document_metadata = guard_metadata.plan_file_metadata(
+        plan=plan, uploaded_file=uploaded_file, kind=document.kind, by=by
+    )
+    save_versioned(
+        plan, by=by, expected_version=expected_version, fields=["document", "document_metadata"]
+    )
+    flagged = [m for m in plan.document_metadata if m.get("kinds") or m.get("unreadable")]
     record_event(
         action="publication.document",
         actor=by,
         obj=plan,
-        changes={"document": [str(previous) if previous else None, str(document.pk)]},
+        changes={
+            "document": [str(previous) if previous else None, str(document.pk)],
+            "properties_removed": [None, len(plan.document_metadata)],
+            "properties_with_identifiers": [None, len(flagged)],
+        },
     )
     _content_changed(plan, by)
     return plan
@@ -376,11 +388,13 @@ def plan_transition(
     withheld_reasons: str | None = None,
     withheld_decision_makers: str | None = None,
     withheld_date: date | None = None,
+    now: datetime | None = None,
 ) -> PublicationPlan:
     """Submit, return, schedule, cancel a schedule or record a decision not to publish.
 
     Submitting and scheduling run the publication guard first; its result is kept even when
-    the move is refused, so the page can show where it found something."""
+    the move is refused, so the page can show where it found something. `now` is the moment
+    the move is judged at (the demo records moves made in the past); pages never pass it."""
     if name in ("publish", "remove"):
         raise ValueError("Use plan_publish or plan_remove.")
     if name == "schedule" and access.can_manage_plans(by):
@@ -402,6 +416,8 @@ def plan_transition(
             withheld_decision_makers=(withheld_decision_makers or "").strip(),
             withheld_date=withheld_date,
         )
+    if now is not None:
+        plan._as_of = now
     with transaction.atomic():
         transition(
             PUBLICATION_WORKFLOW,
@@ -513,44 +529,41 @@ def plan_approve(
     by: User,
     agency: Agency | None = None,
     fingerprint_seen: str = "",
+    now: datetime | None = None,
 ) -> PublicationApproval:
     """One approver's approval, for one safeguarding partner, of exactly the current content.
 
     Only a publication approver (the duty, held as a partner lead or business unit member at an
     active safeguarding partner) can approve; one approval per agency and per person; nobody
-    has an override."""
+    has an override. `now` is when it was given (the demo records approvals given in the past);
+    pages never pass it."""
     PublicationPlan.objects.select_for_update().filter(pk=plan.pk).first()
     plan.refresh_from_db()
-    if plan.status != S.AWAITING_APPROVAL:
-        raise TransitionRefused("It can only be approved while it is awaiting approval.")
+    problem = approval_refusal(plan, by)
+    if problem:
+        raise TransitionRefused(problem)
     agencies = access.approver_agency_ids(by)
-    if not agencies:
-        raise TransitionRefused(
-            "Only a publication approver at a safeguarding partner can approve publication."
-        )
     if agency is None and len(agencies) == 1:
         agency = Agency.objects.get(pk=next(iter(agencies)))
     if agency is None:
         raise TransitionRefused("Select the safeguarding partner you are approving for.")
-    if agency.pk not in agencies:
-        raise TransitionRefused("You cannot approve for that agency.")
     current = guard.fingerprint(plan)
     if fingerprint_seen and fingerprint_seen != current:
         raise TransitionRefused(
             "It changed while you were reading it. Read the current version before approving."
         )
-    problem = guard_problem(plan)
+    problem = approval_refusal(plan, by, agency)
     if problem:
         raise TransitionRefused(problem)
     given = PublicationApproval.objects.filter(
         plan=plan, withdrawn_at__isnull=True, fingerprint=current
     )
-    if given.filter(approver=by).exists():
-        raise TransitionRefused("You have already approved this version.")
-    if given.filter(agency=agency).exists():
-        raise TransitionRefused(f"{agency} has already approved this version.")
     approval = PublicationApproval.objects.create(
-        plan=plan, approver=by, agency=agency, fingerprint=current
+        plan=plan,
+        approver=by,
+        agency=agency,
+        fingerprint=current,
+        approved_at=now or timezone.now(),
     )
     record_event(
         action="publication.approve",

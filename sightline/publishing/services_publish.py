@@ -4,6 +4,9 @@ out, and the timed and daily runs that do it (see services.py for preparing and 
 Publishing happens only through the task worker (`plan_publish_due`, at the scheduled time),
 after two approvals of exactly the current content from two different safeguarding partners
 and a clean run of the publication guard, both checked again at that moment.
+
+Removing an item before its minimum public period ends is asked for, confirmed or refused in
+services_removal.py; the removal itself, however it comes about, is `remove_in_transaction`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from sightline.accounts.models import Membership, Role, User
+from sightline.accounts.models import User
 from sightline.core.calendar import add_months
 from sightline.core.clocks import get_calendar
 from sightline.core.documents import document_create
@@ -28,7 +31,7 @@ from sightline.core.models import Event
 from sightline.core.notifications import notify
 from sightline.core.versioning import StaleEdit, save_versioned
 from sightline.core.workflow import TransitionRefused, transition
-from sightline.publishing.models import LibraryItem, PublicationPlan
+from sightline.publishing.models import LibraryItem, PublicationPlan, RemovalRequest
 from sightline.publishing.services import (
     _business_unit,
     _current_approvers,
@@ -52,14 +55,28 @@ LIBRARY_KINDS = {
     K.YEARLY_REPORT: LibraryItem.Kind.REPORT,
     K.OTHER: LibraryItem.Kind.REPORT,
 }
-REMOVAL_PHRASES = {
-    R.PERIOD_ENDED: "its minimum public period ended",
-    R.COURT_ORDER: "of a court order",
-    R.RISK_TO_CHILD: "keeping it public could put a child at risk",
-    R.FAMILY_REQUEST: "the family asked for it to be removed",
+RQ = RemovalRequest.Status
+# The public notice for each kind of reason: its sentence, then what it says about copies (None:
+# it offers no copy and names no repository, because a court order or a child's safety is why
+# it went).
+REMOVAL_NOTICES = {
+    R.PERIOD_ENDED: (
+        "Removed on {day} at the end of its publication period.",
+        "You can ask the partnership for a copy.",
+    ),
+    R.COURT_ORDER: ("Removed on {day} because of a court order. It is no longer available.", None),
+    R.RISK_TO_CHILD: ("Removed on {day} to protect a child. It is no longer available.", None),
+    R.FAMILY_REQUEST: (
+        "Removed on {day} at the request of the child's family.",
+        "Professionals can ask the partnership for a copy.",
+    ),
+    R.OTHER: ("Removed on {day}.", "You can ask the partnership for a copy."),
 }
+OFFLINE_NOTICE = "This publication is not available at the moment."
 # Removed for these reasons, the catalogue entry keeps its title but not its summary.
 SUMMARY_WITHDRAWN_KINDS = (R.COURT_ORDER, R.RISK_TO_CHILD)
+# Statuses a removal can start from: in the library, or taken offline pending confirmation.
+REMOVABLE_STATUSES = (S.PUBLISHED, S.OFFLINE)
 REMOVAL_REVIEW_WORKING_DAYS = 20
 
 
@@ -239,13 +256,15 @@ def plan_publish_due(*, now: datetime | None = None) -> dict[str, list[str]]:
 
 
 def removal_notice(plan: PublicationPlan) -> str:
-    """What the public catalogue says once an item is removed. The free-text reason stays
-    internal: only the kind of reason is said."""
+    """What the public catalogue says once an item is removed, worded for the kind of reason
+    (the free-text details stay internal). After a court order or a risk to a child it offers
+    no copy and does not point to another one."""
     removed = timezone.localdate(plan.removed_at) if plan.removed_at else timezone.localdate()
-    phrase = REMOVAL_PHRASES.get(plan.removal_kind, "the partnership decided to remove it")
-    notice = (
-        f"Removed on {_day_text(removed)} because {phrase}. You can ask the partnership for a copy."
-    )
+    sentence, copies = REMOVAL_NOTICES.get(plan.removal_kind, REMOVAL_NOTICES[R.OTHER])
+    notice = sentence.format(day=_day_text(removed))
+    if not copies:
+        return notice
+    notice += f" {copies}"
     if plan.nspcc_submitted_date:
         notice += (
             " It is held in the NSPCC national case review repository (submitted on "
@@ -258,6 +277,7 @@ def _library_item_remove(plan: PublicationPlan) -> LibraryItem | None:
     item = LibraryItem.objects.filter(plan=plan).first()
     if item is None:
         return None
+    before = item.removed_at
     item.removed_at = plan.removed_at
     item.removal_notice = removal_notice(plan)
     item.document = None
@@ -268,26 +288,75 @@ def _library_item_remove(plan: PublicationPlan) -> LibraryItem | None:
     record_event(
         action="library_item.remove",
         obj=item,
-        changes={"removed_at": [None, item.removed_at]},
+        changes={"removed_at": [before, item.removed_at]},
     )
     transaction.on_commit(lambda: _reindex(item.pk))
     return item
 
 
-def _check_removal_approver(approver: User | None, by: User | None) -> None:
-    if approver is None:
-        return
-    if by is not None and approver.pk == by.pk:
-        raise TransitionRefused("Someone other than you must approve removing it early.")
-    p_roles = set(
-        Membership.objects.filter(user=approver, active=True, archived_at__isnull=True)
-        .values_list("role", flat=True)
-        .distinct()
+def library_item_offline(plan: PublicationPlan, *, now: datetime) -> LibraryItem | None:
+    """Take the catalogue entry offline pending a decision: to every public reader it is as if
+    removed (no file, text or summary; out of search, the feed and the API) and its page says
+    it is not available. Nothing is lost: the plan keeps everything, so it can come back."""
+    item = LibraryItem.objects.filter(plan=plan).first()
+    if item is None:
+        return None
+    item.removed_at = now
+    item.removal_notice = OFFLINE_NOTICE
+    item.document = None
+    item.text = ""
+    item.summary = ""
+    item.save()
+    record_event(action="library_item.offline", obj=item, changes={"removed_at": [None, now]})
+    transaction.on_commit(lambda: _reindex(item.pk))
+    return item
+
+
+def library_item_restore(plan: PublicationPlan) -> LibraryItem:
+    """Bring an entry taken offline back exactly as it was published, from the plan."""
+    item = _library_item_publish(plan)
+    record_event(action="library_item.restore", obj=item, changes={"removed_at": ["set", None]})
+    transaction.on_commit(lambda: _reindex(item.pk))
+    return item
+
+
+def remove_in_transaction(
+    plan: PublicationPlan,
+    *,
+    by: User | None,
+    expected_version: int,
+    now: datetime,
+    removal_kind: str,
+    removal_reason: str,
+    approved_by: User | None = None,
+) -> PublicationPlan:
+    """The removal itself, inside the caller's transaction: the move (which checks the early
+    removal rules), the catalogue entry and the business unit told."""
+    plan._as_of = now
+    updates = {
+        "removal_kind": removal_kind,
+        "removal_reason": (removal_reason or "").strip(),
+        "removed_at": now,
+    }
+    if approved_by is not None:
+        updates["removal_approved_by"] = approved_by
+    transition(
+        PUBLICATION_WORKFLOW,
+        plan,
+        name="remove",
+        by=by,
+        expected_version=expected_version,
+        note=removal_reason,
+        updates=updates,
     )
-    if not p_roles & {Role.PARTNER_LEAD, Role.BUSINESS_UNIT} or not approver.is_active:
-        raise TransitionRefused(
-            "The person approving removal must be a partner lead or in the business unit."
-        )
+    _library_item_remove(plan)
+    notify(
+        users=_business_unit(),
+        subject=f"Removed from the library: {plan.title}",
+        body=f"{plan.reference}: {plan.get_removal_kind_display()}.",
+        url=plan_url(plan),
+    )
+    return plan
 
 
 def plan_remove(
@@ -297,41 +366,27 @@ def plan_remove(
     expected_version: int,
     removal_kind: str,
     removal_reason: str,
-    removal_approved_by: User | None = None,
     now: datetime | None = None,
 ) -> PublicationPlan:
     """Take an item out of the library. Its catalogue entry stays, saying when and why it was
-    removed and how to get a copy; the file and text are no longer public. Before the minimum
-    public period ends, only for a court order, a risk to a child or a family request, with an
-    approver recorded."""
+    removed (and, unless a court order or a risk to a child was the reason, how to get a copy);
+    the file and text are no longer public.
+
+    Before the minimum public period ends this happens only for a court order, a risk to a
+    child or a family request that the partner lead named in a removal request has confirmed
+    (services_removal.py): the business unit cannot remove it early on its own."""
     now = now or timezone.now()
     if by is not None:
         _require_manager(by)
-    _check_removal_approver(removal_approved_by, by)
     with transaction.atomic():
-        plan._as_of = now
-        transition(
-            PUBLICATION_WORKFLOW,
+        return remove_in_transaction(
             plan,
-            name="remove",
             by=by,
             expected_version=expected_version,
-            note=removal_reason,
-            updates={
-                "removal_kind": removal_kind,
-                "removal_reason": (removal_reason or "").strip(),
-                "removal_approved_by": removal_approved_by,
-                "removed_at": now,
-            },
+            now=now,
+            removal_kind=removal_kind,
+            removal_reason=removal_reason,
         )
-        _library_item_remove(plan)
-        notify(
-            users=_business_unit(),
-            subject=f"Removed from the library: {plan.title}",
-            body=f"{plan.reference}: {plan.get_removal_kind_display()}.",
-            url=plan_url(plan),
-        )
-    return plan
 
 
 @transaction.atomic
@@ -343,20 +398,18 @@ def plan_schedule_removal(
     removal_planned_for: datetime,
     removal_kind: str,
     removal_reason: str,
-    removal_approved_by: User | None = None,
 ) -> PublicationPlan:
     """Plan the removal for a set time; the task worker removes it then. The same rules as
-    removing now apply, judged at the planned time."""
+    removing now apply, judged at the planned time: a removal planned for before the end of the
+    minimum public period is asked for with `removal_request_create` instead."""
     _require_manager(by)
-    if plan.status != S.PUBLISHED:
+    if plan.status not in REMOVABLE_STATUSES:
         raise TransitionRefused("Only a published item can have its removal planned.")
     if removal_planned_for <= timezone.now():
         raise TransitionRefused("The removal date and time must be in the future")
-    _check_removal_approver(removal_approved_by, by)
     plan.removal_planned_for = removal_planned_for
     plan.removal_kind = removal_kind
     plan.removal_reason = (removal_reason or "").strip()
-    plan.removal_approved_by = removal_approved_by
     problems = [
         f"Enter the {label.lower()}"
         for label in PUBLICATION_WORKFLOW.missing_fields(plan, PUBLICATION_WORKFLOW.get("remove"))
@@ -367,7 +420,7 @@ def plan_schedule_removal(
         problems.append(early)
     if problems:
         raise TransitionRefused(problems)
-    fields = ["removal_planned_for", "removal_kind", "removal_reason", "removal_approved_by"]
+    fields = ["removal_planned_for", "removal_kind", "removal_reason"]
     save_versioned(plan, by=by, expected_version=expected_version, fields=fields)
     record_event(
         action="publication.schedule_removal",
@@ -382,12 +435,28 @@ def plan_schedule_removal(
 
 @transaction.atomic
 def plan_cancel_removal(*, plan: PublicationPlan, by: User, expected_version: int) -> None:
+    """Cancel a planned removal. A confirmation given for it is withdrawn with it, so a later
+    early removal needs confirming again."""
     _require_manager(by)
-    if plan.status != S.PUBLISHED or plan.removal_planned_for is None:
+    if plan.status not in REMOVABLE_STATUSES or plan.removal_planned_for is None:
         raise TransitionRefused("No removal is planned.")
     plan.removal_planned_for = None
-    save_versioned(plan, by=by, expected_version=expected_version, fields=["removal_planned_for"])
-    record_event(action="publication.cancel_removal", actor=by, obj=plan)
+    plan.removal_approved_by = None
+    save_versioned(
+        plan,
+        by=by,
+        expected_version=expected_version,
+        fields=["removal_planned_for", "removal_approved_by"],
+    )
+    withdrawn = RemovalRequest.objects.filter(plan=plan, status=RQ.CONFIRMED).update(
+        status=RQ.WITHDRAWN, withdrawn_by=by, withdrawn_at=timezone.now()
+    )
+    record_event(
+        action="publication.cancel_removal",
+        actor=by,
+        obj=plan,
+        changes={"confirmations_withdrawn": [None, withdrawn]} if withdrawn else None,
+    )
 
 
 def plan_remove_due(*, now: datetime | None = None) -> dict[str, list[str]]:
@@ -395,8 +464,8 @@ def plan_remove_due(*, now: datetime | None = None) -> dict[str, list[str]]:
     now = now or timezone.now()
     result: dict[str, list[str]] = {"removed": [], "failed": []}
     due = PublicationPlan.objects.filter(
-        status=S.PUBLISHED, removal_planned_for__lte=now, archived_at__isnull=True
-    ).select_related("removal_approved_by")
+        status__in=REMOVABLE_STATUSES, removal_planned_for__lte=now, archived_at__isnull=True
+    )
     for plan in due:
         try:
             plan_remove(
@@ -405,7 +474,6 @@ def plan_remove_due(*, now: datetime | None = None) -> dict[str, list[str]]:
                 expected_version=plan.version,
                 removal_kind=plan.removal_kind,
                 removal_reason=plan.removal_reason,
-                removal_approved_by=plan.removal_approved_by,
                 now=now,
             )
         except StaleEdit:
@@ -434,7 +502,7 @@ def plan_record_nspcc(
 ) -> PublicationPlan:
     """The date the report went to the NSPCC national case review repository."""
     _require_manager(by)
-    if plan.status not in (S.PUBLISHED, S.REMOVED):
+    if plan.status not in (S.PUBLISHED, S.OFFLINE, S.REMOVED):
         raise TransitionRefused("Record the NSPCC submission once it is published.")
     plan.nspcc_submitted_date = submitted_on
     save_versioned(plan, by=by, expected_version=expected_version, fields=["nspcc_submitted_date"])

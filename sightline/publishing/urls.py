@@ -19,6 +19,9 @@ urlpatterns = [
     path("<str:reference>/withhold/", views.plan_withhold, name="withhold"),
     path("<str:reference>/remove/", views.plan_remove, name="remove"),
     path("<str:reference>/remove/cancel/", views.plan_cancel_removal, name="cancel-removal"),
+    path("<str:reference>/removal/", views.removal_decide, name="removal"),
+    path("<str:reference>/removal/withdraw/", views.removal_withdraw, name="removal-withdraw"),
+    path("<str:reference>/restore/", views.plan_restore, name="restore"),
     path("<str:reference>/nspcc/", views.plan_nspcc, name="nspcc"),
     path("<str:reference>/improvements/", views.plan_improvements, name="improvements"),
 ]

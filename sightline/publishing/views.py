@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
-from sightline.publishing import access, selectors, services, services_publish
+from sightline.publishing import access, selectors, services, services_publish, services_removal
 from sightline.publishing.forms import (
     ApproveForm,
     DocumentForm,
@@ -21,11 +21,18 @@ from sightline.publishing.forms import (
     PlanCreateForm,
     PlanEditForm,
     PlanFilterForm,
+    RemovalDecisionForm,
     RemoveForm,
+    RestoreForm,
     StatusForm,
 )
 from sightline.publishing.models import PublicationPlan
-from sightline.publishing.workflow import OWN_PAGE_TRANSITIONS, PUBLICATION_WORKFLOW
+from sightline.publishing.workflow import (
+    OWN_PAGE_TRANSITIONS,
+    PUBLICATION_WORKFLOW,
+    approval_refusal,
+    removal_decision_refusal,
+)
 
 PAGE_SIZE = 50
 FIELD_FOR_MESSAGE = {
@@ -36,12 +43,17 @@ FIELD_FOR_MESSAGE = {
     "who made the decision": "withheld_decision_makers",
     "date of the decision": "withheld_date",
     "note": "note",
-    "approver": "removal_approved_by",
-    "approved": "removal_approved_by",
+    "partner lead who must confirm": "removal_approved_by",
+    "confirms the removal": "removal_approved_by",
+    "someone other than you": "removal_approved_by",
+    "take it offline": "offline",
+    "court order takes it offline": "offline",
     "court order": "removal_kind",
     "reason for removal": "removal_kind",
     "details of why": "removal_reason",
     "removal date": "planned_date",
+    "why you do not confirm": "reason",
+    "back in the library": "note",
 }
 
 
@@ -229,7 +241,16 @@ def plan_upload(request, reference: str):
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:
-            messages.success(request, "File uploaded. Run the publication guard again")
+            held = selectors.file_metadata_view(plan)["kinds"]
+            if held:
+                messages.warning(
+                    request,
+                    f"File uploaded. Its properties held possible identifiers ({held}) and "
+                    "were removed from the copy stored here, but copies sent from your original "
+                    "file still contain them. Run the publication guard again",
+                )
+            else:
+                messages.success(request, "File uploaded. Run the publication guard again")
             return redirect("publishing:detail", plan.reference)
     return render(request, "publishing/plan_upload.html", context)
 
@@ -256,13 +277,32 @@ def plan_url(plan: PublicationPlan) -> str:
     return services.plan_url(plan)
 
 
+def refused(request, plan: PublicationPlan, *, title: str, reason: str, action: str):
+    """A refusal the user may see, with its reason (403). Only people who may not see the plan
+    at all get "Page not found"."""
+    access.refuse(request.user, plan, action=action, reason=reason)
+    return render(
+        request,
+        "publishing/plan_refused.html",
+        {"plan": plan, "title": title, "reason": reason},
+        status=403,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_approve(request, reference: str):
-    plan = access.plan_for_approval(request.user, reference)
+    plan = access.plan_for_view(request.user, reference)
+    refusal = approval_refusal(plan, request.user)
+    if refusal:
+        return refused(
+            request,
+            plan,
+            title="You cannot approve this publication",
+            reason=refusal,
+            action="publication.approve",
+        )
     detail = selectors.plan_detail(plan, request.user)
-    if not detail["can_approve"] and request.method == "GET":
-        raise _not_found()
     form = ApproveForm(
         request.POST or None,
         agencies=detail["approve_agencies"],
@@ -347,30 +387,48 @@ def plan_withhold(request, reference: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_remove(request, reference: str):
+    """Remove now or at a set time. Before the end of the minimum public period this asks the
+    named partner lead to confirm the removal (and an urgent court order takes the item offline
+    at once); afterwards it removes, or plans the removal, directly."""
     plan = access.plan_for_management(request.user, reference)
-    if plan.status != PublicationPlan.Status.PUBLISHED:
+    detail = selectors.plan_detail(plan, request.user)
+    if not detail["can_remove"]:
         raise _not_found()
+    early_until = plan.min_end_date if detail["early_removal_only"] else None
     form = RemoveForm(
         request.POST or None,
-        approvers=selectors.removal_approvers(exclude=request.user),
+        approvers=access.removal_approvers(request.user),
+        early_until=early_until,
         initial={"version": plan.version, "when": RemoveForm.NOW},
     )
-    context = {"form": form, "plan": plan, **selectors.plan_detail(plan, request.user)}
+    context = {"form": form, "plan": plan, **detail}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        planned_for = data.get("planned_for") if data["when"] == RemoveForm.LATER else None
         common = {
             "plan": plan,
             "by": request.user,
             "expected_version": data["version"],
             "removal_kind": data["removal_kind"],
             "removal_reason": data["removal_reason"],
-            "removal_approved_by": data.get("removal_approved_by"),
         }
         try:
-            if data["when"] == RemoveForm.LATER:
-                services_publish.plan_schedule_removal(
-                    removal_planned_for=data["planned_for"], **common
+            if form.early:
+                removal = services_removal.removal_request_create(
+                    approver=data.get("removal_approved_by"),
+                    planned_for=planned_for,
+                    offline=bool(data.get("offline")),
+                    **common,
                 )
+                name = removal.approver.full_name
+                done = (
+                    f"Taken offline. {name} has been asked to confirm the removal"
+                    if removal.offline
+                    else f"{name} has been asked to confirm the removal. Until then it stays "
+                    "in the library"
+                )
+            elif planned_for is not None:
+                services_publish.plan_schedule_removal(removal_planned_for=planned_for, **common)
                 done = "Removal planned"
             else:
                 services_publish.plan_remove(**common)
@@ -383,6 +441,66 @@ def plan_remove(request, reference: str):
             messages.success(request, done)
             return redirect("publishing:detail", plan.reference)
     return render(request, "publishing/plan_remove.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def removal_decide(request, reference: str):
+    """The named partner lead confirms or refuses a removal request. Everyone else who may see
+    the plan is told why they cannot."""
+    plan = access.plan_for_view(request.user, reference)
+    refusal = removal_decision_refusal(plan, request.user)
+    if refusal:
+        return refused(
+            request,
+            plan,
+            title="You cannot confirm this removal",
+            reason=refusal,
+            action="publication.removal_confirm",
+        )
+    detail = selectors.plan_detail(plan, request.user)
+    waiting = detail["removal"]["waiting"]
+    choices = (RemovalDecisionForm.CONFIRM, RemovalDecisionForm.REFUSE)
+    decision = next((c for c in choices if request.POST.get(f"{c}-decision") == c), None)
+    forms_by_decision = {
+        choice: RemovalDecisionForm(
+            request.POST if decision == choice else None,
+            decision=choice,
+            initial={"fingerprint": waiting.fingerprint, "decision": choice},
+            prefix=choice,
+        )
+        for choice in choices
+    }
+    context = {
+        **detail,
+        "plan": plan,
+        "waiting": waiting,
+        "confirm_form": forms_by_decision[RemovalDecisionForm.CONFIRM],
+        "refuse_form": forms_by_decision[RemovalDecisionForm.REFUSE],
+    }
+    form = forms_by_decision.get(decision)
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if decision == RemovalDecisionForm.CONFIRM:
+                services_removal.removal_request_confirm(
+                    plan=plan, by=request.user, fingerprint_seen=data["fingerprint"]
+                )
+                done = "You confirmed the removal"
+            else:
+                services_removal.removal_request_refuse(
+                    plan=plan,
+                    by=request.user,
+                    fingerprint_seen=data["fingerprint"],
+                    reason=data["reason"],
+                )
+                done = "You did not confirm the removal. The business unit has been told why"
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/removal_decide.html", context)
 
 
 @login_required
@@ -401,10 +519,51 @@ def plan_cancel_removal(request, reference: str):
 
 
 @login_required
+@require_POST
+def removal_withdraw(request, reference: str):
+    plan = access.plan_for_management(request.user, reference)
+    try:
+        services_removal.removal_request_withdraw(plan=plan, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The removal request is withdrawn")
+    return redirect("publishing:detail", plan.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_restore(request, reference: str):
+    """Put an item taken offline back in the library."""
+    plan = access.plan_for_management(request.user, reference)
+    if plan.status != PublicationPlan.Status.OFFLINE:
+        raise _not_found()
+    form = RestoreForm(request.POST or None, initial={"version": plan.version})
+    context = {"form": form, "plan": plan, **selectors.plan_detail(plan, request.user)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_removal.plan_restore(
+                plan=plan,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except StaleEdit as stale:
+            context.update(stale_edit_context(form, stale.current))
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, "It is back in the library")
+            return redirect("publishing:detail", plan.reference)
+    return render(request, "publishing/plan_restore.html", context)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def plan_nspcc(request, reference: str):
     plan = access.plan_for_management(request.user, reference)
-    if plan.status not in (PublicationPlan.Status.PUBLISHED, PublicationPlan.Status.REMOVED):
+    S = PublicationPlan.Status
+    if plan.status not in (S.PUBLISHED, S.OFFLINE, S.REMOVED):
         raise _not_found()
     form = NspccForm(
         request.POST or None,

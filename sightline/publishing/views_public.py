@@ -107,6 +107,7 @@ def library_item(request, slug: str):
         "summary": library.paragraphs(item.summary),
         "text": library.paragraphs(item.text),
         "notice": library.paragraphs(item.removal_notice),
+        "offline": library.is_offline(item),
     }
     if item.removed_at is not None:
         response = render(request, "publishing/library_removed.html", context)

@@ -9,22 +9,28 @@ time).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 
 from django.conf import settings
 from django.utils import timezone
 
 from sightline.core.clocks import get_calendar
+from sightline.core.templatetags.govuk import govuk_datetime
 from sightline.core.workflow import Transition, Workflow
 from sightline.publishing import access, guard
-from sightline.publishing.models import PublicationApproval, PublicationPlan
+from sightline.publishing.models import PublicationApproval, PublicationPlan, RemovalRequest
 
 S = PublicationPlan.Status
 K = PublicationPlan.Kind
 R = PublicationPlan.RemovalKind
 
-# Removal before the minimum public period ends needs one of these reasons and an approver.
+# Removal before the minimum public period ends needs one of these reasons, and the named
+# partner lead's confirmation. Only a court order may take the item offline before that.
 EARLY_REMOVAL_KINDS = (R.COURT_ORDER, R.RISK_TO_CHILD, R.FAMILY_REQUEST)
+OFFLINE_KINDS = (R.COURT_ORDER,)
+RQ = RemovalRequest.Status
 # Kinds that go to the national Panel and the Secretary of State before publication.
 ADVANCE_COPY_KINDS = (K.REVIEW,)
 
@@ -53,6 +59,15 @@ def _bu_or_system(user, plan) -> bool:
     return user is None or access.can_manage_plans(user)
 
 
+def _remover(user, plan) -> bool:
+    """The business unit, the task worker, or the partner lead named to confirm an early
+    removal, whose confirmation makes the move."""
+    if user is None or access.can_manage_plans(user):
+        return True
+    request = confirmed_removal_request(plan)
+    return request is not None and request.approver_id == user.pk
+
+
 def _bu_not_approver(user, plan) -> bool:
     """The business unit schedules; someone who approved the plan may not also schedule it."""
     if not access.can_manage_plans(user):
@@ -79,6 +94,36 @@ def valid_approvals(plan) -> list[PublicationApproval]:
     return [
         a for a in approvals.select_related("approver", "agency") if approval_is_valid(a, current)
     ]
+
+
+def approval_refusal(plan, user, agency=None) -> str | None:
+    """Why `user` cannot approve the plan's current version now (for `agency`, or any agency
+    they approve for), in words they can act on; None if they can."""
+    agencies = access.approver_agency_ids(user)
+    if not agencies:
+        return "Only a publication approver at a safeguarding partner can approve publication."
+    if agency is not None and agency.pk not in agencies:
+        return f"You cannot approve for {agency}."
+    if plan.status != S.AWAITING_APPROVAL:
+        return (
+            "It can only be approved while it is awaiting approval. It is "
+            f"{S(plan.status).label.lower()}."
+        )
+    given = PublicationApproval.objects.filter(
+        plan=plan, withdrawn_at__isnull=True, fingerprint=guard.fingerprint(plan)
+    ).select_related("agency")
+    mine = next((a for a in given if a.approver_id == user.pk), None)
+    if mine is not None:
+        return f"You approved this version on {govuk_datetime(mine.approved_at)}."
+    taken = {a.agency_id: a.agency for a in given}
+    wanted = {agency.pk} if agency is not None else set(agencies)
+    if not wanted - set(taken):
+        first = taken[min(wanted & set(taken))]
+        return (
+            f"An approver from {first} has already approved; the second approval must come "
+            "from a different partner."
+        )
+    return guard_problem(plan)
 
 
 def approvals_problem(plan) -> str | None:
@@ -193,8 +238,106 @@ def _in_future(plan) -> str | None:
     return None
 
 
+def removal_request_fingerprint(request: RemovalRequest) -> str:
+    """A hash of exactly what was asked: the item, the reason and its details, when it was
+    asked and for when, whether it went offline, who asked and who must confirm."""
+    payload = json.dumps(
+        [
+            request.plan.reference,
+            request.removal_kind,
+            request.removal_reason,
+            request.requested_at.isoformat() if request.requested_at else "",
+            request.planned_for.isoformat() if request.planned_for else "",
+            bool(request.offline),
+            request.requested_by_id,
+            request.approver_id,
+        ],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def request_is_intact(request: RemovalRequest) -> bool:
+    return bool(request.fingerprint) and request.fingerprint == removal_request_fingerprint(request)
+
+
+def open_removal_request(plan) -> RemovalRequest | None:
+    """The request waiting for its named partner lead, if any (there is at most one)."""
+    return (
+        RemovalRequest.objects.filter(plan=plan, status=RQ.PENDING)
+        .select_related("approver", "requested_by", "plan")
+        .first()
+    )
+
+
+def confirmed_removal_request(plan) -> RemovalRequest | None:
+    """The confirmed request a removal may rely on: confirmed by its named partner lead for
+    exactly what was asked, and not withdrawn since."""
+    request = (
+        RemovalRequest.objects.filter(plan=plan, status=RQ.CONFIRMED)
+        .select_related("approver", "requested_by", "plan")
+        .first()
+    )
+    if request is None or not request_is_intact(request):
+        return None
+    if request.decided_fingerprint != request.fingerprint:
+        return None
+    return request
+
+
+def removal_decision_refusal(plan, user) -> str | None:
+    """Why `user` cannot confirm or refuse the removal waiting on this plan, in words they can
+    act on; None if they are the partner lead named to decide it."""
+    request = open_removal_request(plan)
+    if request is None:
+        latest = (
+            RemovalRequest.objects.filter(plan=plan).select_related("approver").first()
+            if plan.pk
+            else None
+        )
+        if latest is not None and latest.status == RQ.CONFIRMED:
+            return (
+                f"{latest.approver.full_name} confirmed its removal on "
+                f"{govuk_datetime(latest.decided_at)}."
+            )
+        if latest is not None and latest.status == RQ.REFUSED:
+            return (
+                f"{latest.approver.full_name} did not confirm its removal, on "
+                f"{govuk_datetime(latest.decided_at)}."
+            )
+        return "No removal of this publication is waiting for confirmation."
+    name = request.approver.full_name
+    if user.pk == request.requested_by_id:
+        return (
+            f"You asked for this removal, so you cannot confirm it yourself. {name} was asked "
+            "to confirm it."
+        )
+    if user.pk != request.approver_id:
+        return f"Only {name}, the partner lead asked to confirm this removal, can decide it."
+    if not request_is_intact(request):
+        return (
+            "This request changed after it was made, so it cannot be confirmed. The business "
+            "unit must ask again."
+        )
+    if not access.may_confirm_removal(user, request):
+        return (
+            "You are no longer a partner lead of a safeguarding partner other than the "
+            "requester's, so you cannot decide this removal. The business unit can ask someone "
+            "else."
+        )
+    return None
+
+
+def is_early(plan, moment: datetime | None = None) -> bool:
+    """Whether removing at `moment` (now, or the moment the move is judged at) is before the
+    end of the minimum public period."""
+    moment = moment or as_of(plan)
+    return bool(plan.min_end_date) and _day(moment) < plan.min_end_date
+
+
 def removal_problem(plan) -> str | None:
-    if not plan.min_end_date or _day(as_of(plan)) >= plan.min_end_date:
+    if not is_early(plan):
         return None
     end = plan.min_end_date
     if plan.removal_kind not in EARLY_REMOVAL_KINDS:
@@ -202,9 +345,35 @@ def removal_problem(plan) -> str | None:
             f"Until {end.day} {end:%B %Y} it can only be removed because of a court order, a "
             "risk to a child or a family request"
         )
-    if not plan.removal_approved_by_id:
-        return "Select who approved removing it before the end of the minimum public period"
+    request = confirmed_removal_request(plan)
+    if request is None:
+        return (
+            f"Until {end.day} {end:%B %Y} it can only be removed once the partner lead named to "
+            "approve its removal has confirmed it"
+        )
+    if (request.removal_kind, request.removal_reason) != (plan.removal_kind, plan.removal_reason):
+        return "The removal that was confirmed was for another reason. Ask for it to be confirmed"
     return None
+
+
+def _offline_pending(plan) -> str | None:
+    request = open_removal_request(plan)
+    if request is None or not request.offline or request.removal_kind not in OFFLINE_KINDS:
+        return (
+            "Only an urgent court-order removal waiting for confirmation can take it offline "
+            "at once"
+        )
+    return None
+
+
+def _nothing_waiting(plan) -> str | None:
+    request = open_removal_request(plan)
+    if request is None:
+        return None
+    return (
+        f"A removal is waiting for {request.approver.full_name} to confirm it. Withdraw that "
+        "request first"
+    )
 
 
 PUBLICATION_WORKFLOW = Workflow(
@@ -279,15 +448,40 @@ PUBLICATION_WORKFLOW = Workflow(
             condition_text="the guard and the approvals checked again",
         ),
         Transition(
+            name="take_offline",
+            label="Take offline pending confirmation",
+            sources=(S.PUBLISHED,),
+            target=S.OFFLINE,
+            allowed=_bu,
+            who="business unit, for an urgent court order",
+            conditions=(_offline_pending,),
+            condition_text="an urgent court-order removal waiting for the named partner "
+            "lead's confirmation",
+            button_style="warning",
+        ),
+        Transition(
+            name="restore",
+            label="Put back in the library",
+            sources=(S.OFFLINE,),
+            target=S.PUBLISHED,
+            allowed=_bu,
+            who="business unit",
+            note_required=True,
+            conditions=(_nothing_waiting,),
+            condition_text="no removal waiting for confirmation",
+        ),
+        Transition(
             name="remove",
             label="Remove from the library",
-            sources=(S.PUBLISHED,),
+            sources=(S.PUBLISHED, S.OFFLINE),
             target=S.REMOVED,
-            allowed=_bu_or_system,
-            who="business unit, or the task worker at the planned time",
+            allowed=_remover,
+            who="business unit, the named partner lead confirming an early removal, or the "
+            "task worker at the planned time",
             required=("removal_kind", "removal_reason"),
             conditions=(removal_problem,),
-            condition_text="an approver and a court order, risk or family request if early",
+            condition_text="a court order, risk or family request confirmed by the named "
+            "partner lead if early",
             button_style="warning",
         ),
         Transition(
@@ -304,4 +498,4 @@ PUBLICATION_WORKFLOW = Workflow(
 )
 
 # Moves made on a page of their own (not the generic status form).
-OWN_PAGE_TRANSITIONS = frozenset({"remove", "publish"})
+OWN_PAGE_TRANSITIONS = frozenset({"remove", "publish", "take_offline", "restore"})

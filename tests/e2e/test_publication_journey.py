@@ -3,9 +3,10 @@ report goes from a plan to the library and, by a planned removal, back to a cata
 
     the business unit          prepares the plan, fills the checklist, records the advance
                                copies, uploads the report, runs the publication guard, submits
-                               it, schedules publication and plans the removal
+                               it, schedules publication and asks for its early removal
     two publication approvers  partner leads holding the publication approver duty at two
                                different safeguarding partners (the council and the ICB)
+    the police partner lead    named to confirm the court-order removal, which she does
     the public                 anonymous visitors, each in a fresh browser context
 
 1. The case is driven to "ready for publication" through the services; its restricted record
@@ -18,8 +19,13 @@ report goes from a plan to the library and, by a planned removal, back to a cata
    minutes ahead (the advance copies went out long enough ago), and the publication task runs.
 4. The public finds it by searching "SUDI" (a synonym of the summary's "sudden unexpected death
    in infancy"), reads its page and downloads a PDF without properties; the feed lists it.
-5. An early removal (a court order, approved by someone else) is planned and the removal task
-   runs: the catalogue entry stays with the removal notice; the file, the feed entry and the
+5. An early removal needs the named partner lead's own confirmation. A family's request,
+   naming the ICB's partner lead, leaves the report in the library while it waits, and the
+   business unit member who asked cannot confirm it; it is withdrawn.
+6. An urgent court order, naming the police partner lead, takes the report offline at once:
+   the public page says it is not available and the plan page says "Taken offline pending
+   confirmation by" her. She finds the request on her home page and confirms it: the catalogue
+   entry stays with a court-order notice that offers no copy; the file, the feed entry and the
    search result go.
 
 Every page reached in a browser, the public ones included, is checked with axe-core.
@@ -36,6 +42,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import expect
 
+from sightline.accounts.people import person_label
 from sightline.core.clocks import get_calendar, today
 from sightline.publishing import services_publish
 from sightline.publishing.models import LibraryItem, PublicationPlan
@@ -89,6 +96,7 @@ class Story:
             "bu": self.p.bu,
             "council approver": self.p.approvers["council"],
             "icb approver": self.p.approvers["icb"],
+            "police partner lead": self.p.p.partner_leads["police"],
         }
         return self.crowd.open(who, users[who])
 
@@ -147,7 +155,8 @@ def test_review_report_from_guard_to_catalogue_entry(
     nothing_is_public_yet(story, "a member of the public, before publication")
     publish_at_the_scheduled_time(story)
     the_public_finds_it(story)
-    plan_and_run_the_removal(story)
+    a_family_request_waits_for_its_partner_lead(story)
+    an_urgent_court_order_goes_offline_until_confirmed(story)
     only_the_catalogue_entry_remains(story)
 
 
@@ -448,47 +457,135 @@ def the_public_finds_it(story: Story) -> None:
     expect(heading(page)).to_have_text("Get emails about new publications")
 
 
-# --- 5. The planned removal ------------------------------------------------------------------
+# --- 5 and 6. Early removal, confirmed by the named partner lead ------------------------------
 
 
-def plan_and_run_the_removal(story: Story) -> None:
-    bu = story.as_("bu")
+def _ask_for_removal(bu, story: Story, reason: str, details: str, approver, *, urgent: bool):
     page = bu.page
     bu.visit(story.plan_path)
     bu.click_link("Remove from the library")
     expect(heading(page)).to_have_text("Remove from the library")
     expect(page.locator(".govuk-inset-text")).to_contain_text("Its minimum public period ends")
+    choose(page, "Why is it being removed?", reason)
+    bu.fill(label("Details"), details)
+    choose(page, "When should it be removed?", "Now")
+    picker = page.get_by_label("Partner lead who must confirm the removal", exact=True)
+    # Each person is shown with their role, agency and e-mail address.
+    picker.select_option(label=person_label(approver))
+    if urgent:
+        page.get_by_label(re.compile("^Urgent court order: take it offline now")).check()
+    bu.submit("Ask for the removal to be confirmed")
 
-    choose(page, "Why is it being removed?", "Court order")
-    bu.fill(label("Details"), "The family court ordered it taken down while proceedings run.")
-    choose(page, "When should it be removed?", "At a set date and time")
-    when = minutes_ahead(10)
-    day, time = london_time(when)
-    fill_date(page, "Removal date", day)
-    page.get_by_label(label("Time")).fill(time)
-    # Early removal needs someone else's approval.
-    bu.submit("Remove from the library")
+
+def a_family_request_waits_for_its_partner_lead(story: Story) -> None:
+    bu = story.as_("bu")
+    page = bu.page
+    icb = story.p.p.partner_leads["icb"]
+    bu.visit(story.plan_path)
+    bu.click_link("Remove from the library")
+    # Naming nobody is refused: the business unit cannot remove it early on its own.
+    choose(page, "Why is it being removed?", "Family request")
+    bu.fill(label("Details"), "The child's grandmother asked for it to be taken down.")
+    bu.submit("Ask for the removal to be confirmed")
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(error_summary(page)).to_contain_text(
-        "Select who approved removing it before the end of the minimum public period"
+        "Select the partner lead who must confirm the removal"
     )
     bu.check()
-    approver = story.p.p.partner_leads["police"]
-    page.get_by_label(label("Who approved removing it")).select_option(label=approver.full_name)
-    bu.submit("Remove from the library")
-    expect(banner(page)).to_contain_text("Removal planned")
-    expect(page.locator("#published + dl")).to_contain_text("Court order")
+    _ask_for_removal(
+        bu,
+        story,
+        "Family request",
+        "The child's grandmother asked for it to be taken down.",
+        icb,
+        urgent=False,
+    )
+    expect(banner(page)).to_contain_text(
+        f"{icb.full_name} has been asked to confirm the removal. Until then it stays in the library"
+    )
+    expect(status_tag(page)).to_have_text("Published")
+    expect(page.locator("#removal-waiting")).to_contain_text(
+        f"Its removal is waiting for {icb.full_name} to confirm it"
+    )
 
-    # Until the planned time it is still in the library.
+    # Still in the library while it waits.
+    public = story.public("a member of the public, while the removal waits")
+    public.visit(story.item_path)
+    download = public.page.get_by_role("link", name=re.compile(r"^Download practice review"))
+    expect(download).to_be_visible()
+    assert TITLE in feed_titles(public.page)
+
+    # The person who asked cannot confirm it: they are told why, not "Page not found".
+    removal_page = reverse("publishing:removal", args=[story.reference])
+    bu.visit(removal_page, status=403)
+    expect(heading(page)).to_have_text("You cannot confirm this removal")
+    expect(page.locator("#refusal-reason")).to_have_text(
+        "You asked for this removal, so you cannot confirm it yourself. "
+        f"{icb.full_name} was asked to confirm it."
+    )
+    bu.visit(story.plan_path)
+    expect(page.get_by_role("link", name="Confirm the removal")).to_have_count(0)
+    bu.submit("Withdraw the request")
+    expect(banner(page)).to_contain_text("The removal request is withdrawn")
     assert story.plan().status == PublicationPlan.Status.PUBLISHED
-    result = services_publish.plan_remove_due(now=when + timedelta(minutes=1))
-    assert result == {"removed": [story.reference], "failed": []}
+
+
+def an_urgent_court_order_goes_offline_until_confirmed(story: Story) -> None:
+    bu = story.as_("bu")
+    page = bu.page
+    police = story.p.p.partner_leads["police"]
+    _ask_for_removal(
+        bu,
+        story,
+        "Court order",
+        "The family court ordered it taken down while proceedings run.",
+        police,
+        urgent=True,
+    )
+    expect(banner(page)).to_contain_text(
+        f"Taken offline. {police.full_name} has been asked to confirm the removal"
+    )
+    expect(status_tag(page)).to_have_text("Taken offline")
+    expect(page.locator("#offline-warning")).to_contain_text(
+        f"Taken offline pending confirmation by {police.full_name}"
+    )
+
+    # Offline at once: the public page says it is not available, and nothing else shows it.
+    public = story.public("a member of the public, while it is offline")
+    public.visit(story.item_path)
+    expect(heading(public.page)).to_have_text(TITLE)
+    expect(public.page.locator(".govuk-inset-text")).to_have_text(
+        "This publication is not available at the moment."
+    )
+    public.visit(story.document_path, status=404)
+    assert TITLE not in feed_titles(public.page)
+    assert TITLE not in api_titles(public.page, SYNONYM)
+
+    # The police partner lead finds it on her home page and confirms it herself.
+    lead = story.as_("police partner lead")
+    lead.visit(reverse("core:home"))
+    lead.click_link(f"Confirm or refuse the removal of {story.reference}")
+    expect(heading(lead.page)).to_have_text("Confirm or refuse the removal")
+    expect(lead.page.locator("main")).to_contain_text(
+        "The family court ordered it taken down while proceedings run."
+    )
+    lead.page.get_by_label(
+        "I have read the request and confirm it should be removed from the library", exact=True
+    ).check()
+    lead.submit("Confirm the removal")
+    expect(banner(lead.page)).to_contain_text("You confirmed the removal")
+    expect(status_tag(lead.page)).to_have_text("Removed")
 
     bu.visit(story.plan_path)
     expect(status_tag(page)).to_have_text("Removed")
     expect(page.locator("#removed + dl")).to_contain_text("Court order")
-    expect(page.locator("#removed + dl")).to_contain_text(approver.full_name)
+    rows = page.locator("#removed + dl .govuk-summary-list__row")
+    expect(rows.filter(has_text="Confirmed by")).to_contain_text(police.full_name)
     expect(page.locator("#published + dl")).to_contain_text("catalogue entry only")
+    outcomes = page.locator("#removal ~ table").first.locator("tbody tr")
+    expect(outcomes).to_have_count(2)
+    expect(outcomes.filter(has_text="Withdrawn")).to_have_count(1)
+    expect(outcomes.filter(has_text="Confirmed")).to_have_count(1)
 
 
 def only_the_catalogue_entry_remains(story: Story) -> None:
@@ -498,8 +595,10 @@ def only_the_catalogue_entry_remains(story: Story) -> None:
     expect(heading(page)).to_have_text(TITLE)
     notice = page.locator(".govuk-inset-text")
     expect(notice).to_contain_text("This publication was removed on")
-    expect(notice).to_contain_text("because of a court order")
-    expect(notice).to_contain_text("You can ask the partnership for a copy")
+    expect(notice).to_contain_text("because of a court order. It is no longer available.")
+    # A court order: no invitation to ask for a copy, and no pointer to one elsewhere.
+    expect(notice).not_to_contain_text("copy")
+    expect(notice).not_to_contain_text("NSPCC")
     expect(page.get_by_role("link", name=re.compile("^Download"))).to_have_count(0)
     # The summary went with it (a court order), and nothing of the file is shown.
     expect(page.locator("main")).not_to_contain_text("sudden unexpected death")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from sightline.accounts.models import Duty, Role
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Notification
+from sightline.core.templatetags.govuk import govuk_datetime
 from sightline.core.workflow import TransitionRefused
 from sightline.learning.models import Briefing
 from sightline.publishing import guard, services, services_publish
@@ -104,15 +105,24 @@ def test_one_approval_is_not_enough_to_schedule(world):
 
 def test_two_approvers_from_the_same_agency_are_refused(world):
     plan = approve_by(submit(world, ready_plan(world)), world.approvers["council"])
-    with pytest.raises(TransitionRefused, match="already approved"):
+    with pytest.raises(TransitionRefused) as refused:
         services.plan_approve(plan=fresh(plan), by=world.second_council_approver)
+    assert refused.value.messages == [
+        "An approver from Northvale Council has already approved; the second approval must "
+        "come from a different partner."
+    ]
     assert PublicationApproval.objects.filter(plan=plan).count() == 1
 
 
 def test_the_same_person_cannot_approve_twice(world):
     plan = approve_by(submit(world, ready_plan(world)), world.approvers["icb"])
-    with pytest.raises(TransitionRefused, match="already approved"):
+    approved_at = PublicationApproval.objects.get(plan=plan).approved_at
+    with pytest.raises(TransitionRefused) as refused:
         services.plan_approve(plan=fresh(plan), by=world.approvers["icb"])
+    assert refused.value.messages == [
+        f"You approved this version on {govuk_datetime(approved_at)}."
+    ]
+    assert PublicationApproval.objects.filter(plan=plan).count() == 1
 
 
 def test_an_administrator_or_the_business_unit_alone_cannot_approve_or_publish(world):

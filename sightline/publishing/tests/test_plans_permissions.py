@@ -6,11 +6,15 @@ what"), never computed from the code under test:
 - the business unit prepares and manages plans;
 - partner leads and the scrutineer read plans; a partner lead with the publication approver
   duty at a safeguarding partner also approves;
+- an early removal is confirmed or refused only by the partner lead the business unit named
+  (here the ICB's approver); everyone else who reads plans, the requester included, is told
+  why not;
 - agency leads, practitioners and system administrators get 404 for everything, as do
   missing plans; anonymous visitors are sent to sign in (302).
 
 Statuses: 200 page shown; 302 redirect (after a successful POST; for anonymous visitors, to
-sign-in); 404 not found (missing and forbidden look the same); 405 method not allowed.
+sign-in); 403 refused with the reason shown (to people who may see the plan); 404 not found
+(missing and forbidden look the same); 405 method not allowed.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sightline.publishing.tests.test_plans_support import (
     pdf_bytes,
     published_plan,
     ready_plan,
+    request_removal,
     submit,
 )
 
@@ -67,6 +72,9 @@ MANAGERS = row(200, 404, 404, 404, 404, 404, 404, 302)
 MANAGER_POST = row(302, 404, 404, 404, 404, 404, 404, 302)
 POST_ONLY_GET = row(405, 405, 405, 405, 405, 405, 405, 302)
 NOBODY = row(404, 404, 404, 404, 404, 404, 404, 302)
+# Readers who cannot do this are told why; the rest get 404.
+TOLD_WHY = row(403, 403, 403, 404, 404, 403, 404, 302)
+APPROVER_ONLY = row(403, 403, 200, 404, 404, 403, 404, 302)
 
 CASES = [
     Case("list", GET, "list", READERS),
@@ -83,9 +91,22 @@ CASES = [
     Case("withhold", GET, "withhold", MANAGERS),
     Case("schedule before approval", GET, "schedule", NOBODY),
     Case("publish by hand", GET, "publish", NOBODY),
-    Case("approve", GET, "approve", row(404, 404, 200, 404, 404, 404, 404, 302)),
-    Case("approve, empty form", POST, "approve", row(404, 404, 200, 404, 404, 404, 404, 302)),
-    Case("approve a plan still being prepared", GET, "approve_preparing", NOBODY),
+    Case("approve", GET, "approve", APPROVER_ONLY),
+    Case("approve, empty form", POST, "approve", APPROVER_ONLY),
+    Case("approve a plan still being prepared", GET, "approve_preparing", TOLD_WHY),
+    Case("confirm or refuse a removal", GET, "removal", APPROVER_ONLY),
+    Case("confirm or refuse a removal, empty form", POST, "removal", APPROVER_ONLY),
+    Case("confirm a removal nobody asked for", GET, "removal_none", TOLD_WHY),
+    Case("put an offline item back", GET, "restore", MANAGERS),
+    Case(
+        "put an offline item back, empty form",
+        POST,
+        "restore",
+        row(200, 404, 404, 404, 404, 404, 404, 302),
+    ),
+    Case("put a published item back", GET, "restore_published", NOBODY),
+    Case("withdraw a removal request", GET, "withdraw", POST_ONLY_GET),
+    Case("withdraw a removal request", POST, "withdraw", MANAGER_POST),
     Case("remove", GET, "remove", MANAGERS),
     Case("remove, empty form", POST, "remove", row(200, 404, 404, 404, 404, 404, 404, 302)),
     Case("NSPCC submission", GET, "nspcc", MANAGERS),
@@ -102,6 +123,7 @@ CASES = [
 @pytest.fixture
 def pages(world):
     """A plan being prepared (with a clean file), one awaiting approval, one published, one
+    taken offline by an urgent court order that the ICB's approver is asked to confirm, one
     withheld, and a briefing ready for the library."""
     preparing = ready_plan(world)
     services.plan_attach_document(
@@ -114,6 +136,8 @@ def pages(world):
     services.plan_run_guard(plan=preparing, by=world.bu)
     awaiting = submit(world, ready_plan(world))
     published = published_plan(world, pdf=pdf_bytes(["Overview report"]))
+    offline = published_plan(world)
+    request_removal(world, offline, offline=True, approver=world.approvers["icb"])
     withheld = ready_plan(world)
     services.plan_withhold(
         plan=withheld,
@@ -154,6 +178,11 @@ def pages(world):
         "nspcc": plan_url("nspcc", published),
         "guard": plan_url("guard", preparing),
         "cancel_removal": plan_url("cancel-removal", published),
+        "removal": plan_url("removal", offline),
+        "removal_none": plan_url("removal", published),
+        "restore": plan_url("restore", offline),
+        "restore_published": plan_url("restore", published),
+        "withdraw": plan_url("removal-withdraw", offline),
         "improvements": plan_url("improvements", withheld),
         "from_briefing": reverse("publishing:from-briefing", args=["7MB-2026-0042"]),
         "draft_file": reverse("core:document-download", args=[preparing.document_id]),
@@ -210,6 +239,9 @@ def test_every_publishing_url_is_in_the_matrix():
         "nspcc",
         "guard",
         "cancel-removal",
+        "removal",
+        "removal-withdraw",
+        "restore",
         "improvements",
         "from-briefing",
     }

@@ -18,7 +18,6 @@ from sightline.accounts.models import Membership
 from sightline.core.calendar import add_months
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Notification
-from sightline.core.workflow import TransitionRefused
 from sightline.publishing import guard, services_publish
 from sightline.publishing.models import LibraryItem, PublicationPlan
 from sightline.publishing.tests.test_plans_support import (
@@ -26,10 +25,12 @@ from sightline.publishing.tests.test_plans_support import (
     LONDON,
     approve_by,
     approved_plan,
+    confirm_removal,
     fresh,
     pdf_bytes,
     published_plan,
     ready_plan,
+    request_removal,
     schedule,
     store_raw,
     submit,
@@ -202,7 +203,7 @@ def test_scheduled_removal_leaves_the_catalogue_entry_with_a_notice(world):
     assert item.title == plan.title
     assert item.summary == plan.summary
     assert item.removal_notice == (
-        f"Removed on {end.day} {end:%B %Y} because its minimum public period ended. "
+        f"Removed on {end.day} {end:%B %Y} at the end of its publication period. "
         "You can ask the partnership for a copy. It is held in the NSPCC national case review "
         f"repository (submitted on {nspcc_day.day} {nspcc_day:%B %Y}): "
         "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository"
@@ -210,7 +211,9 @@ def test_scheduled_removal_leaves_the_catalogue_entry_with_a_notice(world):
     assert "agreed to remove" not in item.removal_notice, "the internal reason stays internal"
 
 
-def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_approval(world):
+def test_the_business_unit_cannot_remove_early_on_its_own(world):
+    """Before the end of the minimum public period the business unit's removal is refused: a
+    reason that allows it and the named partner lead's confirmation are both needed."""
     plan = published_plan(world)
     common = {"by": world.bu, "removal_reason": "Reporting restriction order made."}
     with pytest.raises(ValidationError, match="court order, a risk to a child"):
@@ -220,57 +223,32 @@ def test_removal_before_the_minimum_period_needs_a_reason_and_someone_elses_appr
             removal_kind=R.PERIOD_ENDED,
             **common,
         )
-    with pytest.raises(ValidationError, match="Select who approved"):
+    with pytest.raises(ValidationError, match="once the partner lead named to approve"):
         services_publish.plan_remove(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
             removal_kind=R.COURT_ORDER,
             **common,
         )
-    with pytest.raises(TransitionRefused, match="Someone other than you"):
-        services_publish.plan_remove(
+    later = timezone.now() + timedelta(days=2)
+    with pytest.raises(ValidationError, match="once the partner lead named to approve"):
+        services_publish.plan_schedule_removal(
             plan=fresh(plan),
             expected_version=fresh(plan).version,
+            removal_planned_for=later,
             removal_kind=R.COURT_ORDER,
-            removal_approved_by=world.bu,
             **common,
         )
-    with pytest.raises(TransitionRefused, match="partner lead or in the business unit"):
-        services_publish.plan_remove(
-            plan=fresh(plan),
-            expected_version=fresh(plan).version,
-            removal_kind=R.COURT_ORDER,
-            removal_approved_by=world.p.practitioner,
-            **common,
-        )
-    approver = world.p.partner_leads["police"]
-    plan = services_publish.plan_remove(
-        plan=fresh(plan),
-        expected_version=fresh(plan).version,
-        removal_kind=R.COURT_ORDER,
-        removal_approved_by=approver,
-        **common,
-    )
-    plan = fresh(plan)
-    assert plan.status == S.REMOVED
-    assert plan.removal_approved_by == approver
-    item = LibraryItem.objects.get(plan=plan)
-    assert item.summary == "", "a court order takes the summary out of the catalogue too"
-    assert "because of a court order" in item.removal_notice
-    assert "NSPCC" not in item.removal_notice
+    assert fresh(plan).status == S.PUBLISHED
+    assert LibraryItem.objects.get(plan=plan).removed_at is None
 
 
 def test_the_nspcc_date_recorded_after_removal_updates_the_notice(world):
     plan = published_plan(world)
-    plan = services_publish.plan_remove(
-        plan=plan,
-        by=world.bu,
-        expected_version=plan.version,
-        removal_kind=R.FAMILY_REQUEST,
-        removal_reason="The family asked.",
-        removal_approved_by=world.p.partner_leads["icb"],
-    )
+    request_removal(world, plan, kind=R.FAMILY_REQUEST, reason="The family asked.")
+    confirm_removal(plan, world.p.partner_leads["police"])
     plan = fresh(plan)
+    assert plan.status == S.REMOVED
     services_publish.plan_record_nspcc(
         plan=plan, by=world.bu, expected_version=plan.version, submitted_on=today()
     )

@@ -10,6 +10,9 @@
     submit / approve_by / schedule helpers drive a plan through the services;
     approved_plan(world) is a ready plan submitted and approved by the council's and the ICB's
         approvers
+    request_removal(world, plan, kind=..., ...) -> RemovalRequest   the business unit asks the
+        police partner lead (by default) to confirm an early removal
+    confirm_removal(plan, by) / refuse_removal(plan, by, reason)   the named partner lead decides
     pdf_bytes(...), docx_bytes(...)  real files built by hand (a PDF with a black box over
         text; a Word document with comments, tracked changes and properties)
     store_raw(plan, data, kind, name)  a stored file that kept what the upload path would have
@@ -35,8 +38,8 @@ from django.utils import timezone
 from sightline.accounts.models import User
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Document
-from sightline.publishing import services, services_publish
-from sightline.publishing.models import PublicationPlan
+from sightline.publishing import services, services_publish, services_removal
+from sightline.publishing.models import PublicationPlan, RemovalRequest
 from sightline.reviews.tests.conftest import CHILD_NAME, SUBJECT, Partnership, advance_case
 
 __all__ = ["CHILD_NAME", "SUBJECT", "advance_case"]  # re-exported for the tests
@@ -148,6 +151,49 @@ def published_plan(world: World, *, pdf: bytes | None = None, **fields) -> Publi
     plan = schedule(world, plan)
     services_publish.plan_publish_due(now=plan.scheduled_for + timedelta(minutes=1))
     return fresh(plan)
+
+
+def request_removal(
+    world: World,
+    plan: PublicationPlan,
+    *,
+    kind: str = PublicationPlan.RemovalKind.COURT_ORDER,
+    reason: str = "The family court made a reporting restriction order.",
+    approver: User | None | str = "police",
+    by: User | None = None,
+    offline: bool = False,
+    planned_for: datetime | None = None,
+) -> RemovalRequest:
+    """`approver` is a person, None (nobody named) or a key of the partnership's partner leads."""
+    plan = fresh(plan)
+    if isinstance(approver, str):
+        approver = world.p.partner_leads[approver]
+    return services_removal.removal_request_create(
+        plan=plan,
+        by=by or world.bu,
+        expected_version=plan.version,
+        removal_kind=kind,
+        removal_reason=reason,
+        approver=approver,
+        planned_for=planned_for,
+        offline=offline,
+    )
+
+
+def _waiting(plan: PublicationPlan) -> RemovalRequest:
+    return RemovalRequest.objects.get(plan=plan, status=RemovalRequest.Status.PENDING)
+
+
+def confirm_removal(plan: PublicationPlan, by: User) -> RemovalRequest:
+    return services_removal.removal_request_confirm(
+        plan=fresh(plan), by=by, fingerprint_seen=_waiting(plan).fingerprint
+    )
+
+
+def refuse_removal(plan: PublicationPlan, by: User, reason: str) -> RemovalRequest:
+    return services_removal.removal_request_refuse(
+        plan=fresh(plan), by=by, fingerprint_seen=_waiting(plan).fingerprint, reason=reason
+    )
 
 
 # --------------------------------------------------------------------------- files

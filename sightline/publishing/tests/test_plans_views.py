@@ -15,15 +15,17 @@ from django.utils import timezone
 
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Event
+from sightline.core.templatetags.govuk import govuk_datetime
 from sightline.learning.models import Briefing
 from sightline.publishing import guard, services
-from sightline.publishing.models import LibraryItem, PublicationPlan
+from sightline.publishing.models import LibraryItem, PublicationApproval, PublicationPlan
 from sightline.publishing.tests.test_plans_support import (
     CHILD_NAME,
     CLEAN_BODY,
     advance_case,
     allowed_time,
     approve_by,
+    confirm_removal,
     fresh,
     pdf_bytes,
     published_plan,
@@ -179,7 +181,37 @@ def test_an_approver_approves_through_the_page(world, signed_in_client):
     assert approver.full_name in html
     assert "Northvale Council" in html
     assert url not in html, "no second approval"
-    assert client.get(url).status_code == 404
+    again = client.get(url)
+    assert again.status_code == 403, "a reason, not Page not found"
+    approved_at = PublicationApproval.objects.get(plan=plan).approved_at
+    assert f"You approved this version on {govuk_datetime(approved_at)}." in body(again)
+
+
+def test_a_second_approver_from_the_same_partner_is_told_why(world, signed_in_client):
+    plan = approve_by(submit(world, ready_plan(world)), world.approvers["council"])
+    client = signed_in_client(world.second_council_approver)
+    url = reverse("publishing:approve", args=[plan.reference])
+    reason = (
+        "An approver from Northvale Council has already approved; the second approval must "
+        "come from a different partner."
+    )
+    for response in (client.get(url), client.post(url, {"confirm": "on"})):
+        assert response.status_code == 403
+        assert reason in body(response)
+    assert reason in body(client.get(reverse("publishing:detail", args=[plan.reference])))
+    assert PublicationApproval.objects.filter(plan=plan).count() == 1
+    refusal = Event.objects.filter(action="publication.approve.refused").last()
+    assert refusal.actor == world.second_council_approver
+    assert refusal.reason == reason
+
+
+def test_someone_who_may_not_see_plans_still_gets_page_not_found(world, signed_in_client):
+    plan = submit(world, ready_plan(world))
+    url = reverse("publishing:approve", args=[plan.reference])
+    for user in (world.p.agency_leads["trust"], world.admin):
+        response = signed_in_client(user).get(url)
+        assert response.status_code == 404
+        assert "approved" not in body(response)
 
 
 def test_the_business_unit_does_not_see_an_approve_button(world, signed_in_client):
@@ -266,18 +298,22 @@ def test_a_bad_upload_is_refused_on_the_form(world, signed_in_client):
 
 
 def test_removing_through_the_page(world, signed_in_client):
+    """Before the end of the minimum period the page asks the named partner lead to confirm;
+    the item stays in the library until they do."""
     plan = published_plan(world)
     client = signed_in_client(world.bu)
     url = reverse("publishing:remove", args=[plan.reference])
     page = client.get(url)
     assert page.status_code == 200
     assert "minimum public period ends" in body(page)
+    police = world.p.partner_leads["police"]
     refused = client.post(
         url,
         {
             "version": plan.version,
             "removal_kind": "period_ended",
             "removal_reason": "Tidy up.",
+            "removal_approved_by": police.pk,
             "when": "now",
         },
     )
@@ -289,16 +325,23 @@ def test_removing_through_the_page(world, signed_in_client):
             "version": plan.version,
             "removal_kind": "risk_to_child",
             "removal_reason": "The sibling could be identified from it.",
-            "removal_approved_by": world.p.partner_leads["police"].pk,
+            "removal_approved_by": police.pk,
             "when": "now",
         },
     )
     assert done.status_code == 302
+    assert LibraryItem.objects.get(plan=plan).removed_at is None, "not until it is confirmed"
+    html = body(client.get(reverse("publishing:detail", args=[plan.reference])))
+    assert "Its removal is waiting for Fiona Rees to confirm it" in html
+
+    confirm_removal(plan, police)
+
     item = LibraryItem.objects.get(plan=plan)
     assert item.removed_at is not None
-    assert "could put a child at risk" in item.removal_notice
+    assert "to protect a child" in item.removal_notice
     html = body(client.get(reverse("publishing:detail", args=[plan.reference])))
     assert item.removal_notice in html
+    assert "Confirmed by" in html
 
 
 def test_planning_a_removal_through_the_page(world, signed_in_client):
