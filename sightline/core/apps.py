@@ -7,6 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from sightline.core.registry import NavEntry, register_nav
+        from sightline.core import checks  # noqa: F401 - registers the deployment checks
+        from sightline.core.registry import NavEntry, register_daily, register_nav
+        from sightline.core.tasks import event_log_checkpoint
 
         register_nav(NavEntry("Home", "core:home", lambda u: True, 0))
+        register_daily("event-log-checkpoint", event_log_checkpoint)
