@@ -2,13 +2,18 @@
 
 GET /api/v1/library/search?q=&kind=&theme=&year=&review_type=&page=&per_page=
 GET /api/schema/
+
+Every answer is JSON, refusals too: a bad parameter is a 400 and any method but GET or HEAD a
+405 with an Allow header.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 
 from sightline.core.notifications import absolute_url
 from sightline.publishing import library, search
@@ -20,6 +25,31 @@ MAX_PAGE = 1000
 MAX_QUERY = 200
 API_MAX_AGE = 60
 KINDS = [value for value, _ in LibraryItem.Kind.choices]
+
+
+ALLOWED_METHODS = ("GET", "HEAD")
+
+
+def read_only(view):
+    """GET and HEAD only; any other method gets a JSON 405 with an Allow header, not Django's
+    HTML one. The views change nothing, so they are exempt from CSRF protection: a POST gets
+    this 405 rather than the HTML page for a failed CSRF check."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ALLOWED_METHODS:
+            response = JsonResponse(
+                {
+                    "error": "method_not_allowed",
+                    "message": f"{request.method} is not allowed: the API is read-only, use GET",
+                },
+                status=405,
+            )
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
 
 
 class BadRequest(ValueError):
@@ -84,7 +114,7 @@ def hit_json(hit) -> dict:
     }
 
 
-@require_safe
+@read_only
 def library_search(request):
     try:
         arguments = _parameters(request.GET)
@@ -220,6 +250,12 @@ SCHEMA = {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                         },
                     },
+                    "405": {
+                        "description": "Any method but GET or HEAD; the Allow header lists those",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
                 },
             }
         }
@@ -285,7 +321,7 @@ SCHEMA = {
                 "type": "object",
                 "required": ["error", "message"],
                 "properties": {
-                    "error": {"type": "string", "const": "bad_request"},
+                    "error": {"type": "string", "enum": ["bad_request", "method_not_allowed"]},
                     "parameter": {"type": "string"},
                     "message": {"type": "string"},
                 },
@@ -295,7 +331,7 @@ SCHEMA = {
 }
 
 
-@require_safe
+@read_only
 def schema(request):
     response = JsonResponse(SCHEMA, json_dumps_params={"indent": 2})
     response["Content-Type"] = "application/json"

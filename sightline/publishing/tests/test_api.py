@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from sightline.publishing.tests.test_library_support import import_sample, make_item
@@ -82,6 +83,30 @@ def test_unpublished_items_are_never_returned(client):
 
 def test_the_api_is_read_only(client):
     assert client.post(API, {"q": "x"}).status_code == 405
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("address", [API, "/api/schema/"])
+def test_other_methods_get_a_json_405_naming_the_allowed_ones(method, address):
+    # As a client outside a browser sends it: no CSRF token, and CSRF checks on.
+    client = Client(enforce_csrf_checks=True)
+
+    response = getattr(client, method)(address, data="{}", content_type="application/json")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {
+        "error": "method_not_allowed",
+        "message": f"{method.upper()} is not allowed: the API is read-only, use GET",
+    }
+
+
+def test_head_is_answered_like_get(client):
+    response = client.head(API, {"q": "x"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
 
 
 def test_the_schema_describes_the_search(client):
