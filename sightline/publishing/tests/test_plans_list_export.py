@@ -72,6 +72,7 @@ def test_titles_are_masked_for_partner_leads_in_the_download_as_on_the_page(
     response = signed_in_client(world.approvers["icb"]).get(LIST, {"format": fmt})
 
     assert CHILD_NAME in shown
+    assert response["Content-Disposition"] == f'attachment; filename="publication-plans.{fmt}"'
     if fmt == "csv":
         text = response.content.decode("utf-8-sig")
     else:

@@ -89,6 +89,7 @@ def test_the_dashboard_downloads_in_every_format(world, two_cases, signed_in_cli
     response = signed_in_client(world["bu"]).get(DASHBOARD, {"format": fmt})
 
     assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="case-reviews.{fmt}"'
     body = response.content
     if fmt == "csv":
         assert concern.reference in body.decode("utf-8-sig")
