@@ -98,11 +98,16 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	@# A production configuration: behind a TLS-terminating proxy, with a var folder of its own
+	@# (so the local demo's var/local.env, if `make run` wrote one, is not read).
+	deploy_var="$$(mktemp -d)"; trap 'rm -rf "$$deploy_var"' EXIT; \
 	env -u SIGHTLINE_DEMO -u SIGHTLINE_MFA_REQUIRED -u SIGHTLINE_SECURE_COOKIES -u DJANGO_DEBUG \
 		-u DATABASE_URL \
 		DJANGO_SETTINGS_MODULE=config.settings \
 		DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		DJANGO_ALLOWED_HOSTS=sightline.example \
+		SIGHTLINE_BEHIND_TLS_PROXY=true \
+		SIGHTLINE_VAR_DIR="$$deploy_var" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: setup lint test-sqlite test-postgres test-e2e

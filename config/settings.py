@@ -9,12 +9,19 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.local_env import FILE_NAME as LOCAL_ENV_FILE_NAME
+from config.local_env import read as read_local_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SIGHTLINE_VAR_DIR", BASE_DIR / "var"))
+# The local demo's settings, written by `make run` (config/local_env.py): read when the file is
+# there, for the values the environment does not set. A deployment has no such file.
+LOCAL_ENV = read_local_env(VAR_DIR / LOCAL_ENV_FILE_NAME)
+SIGHTLINE_LOCAL_ENV_FILE = str(VAR_DIR / LOCAL_ENV_FILE_NAME) if LOCAL_ENV else ""
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    value = os.environ.get(name, LOCAL_ENV.get(name))
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -25,7 +32,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", LOCAL_ENV.get("DJANGO_SECRET_KEY", ""))
 if not SECRET_KEY:
     if DEBUG or env_bool("SIGHTLINE_DEMO", False):
         SECRET_KEY = "insecure-local-demo-key-do-not-use-in-production-" + "x" * 20
@@ -38,7 +45,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SIGHTLINE_PARTNERSHIP_NAME = os.environ.get(
     "SIGHTLINE_PARTNERSHIP_NAME", "Northvale Safeguarding Children Partnership"
 )
-SIGHTLINE_SITE_URL = os.environ.get("SIGHTLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SIGHTLINE_SITE_URL = os.environ.get(
+    "SIGHTLINE_SITE_URL", LOCAL_ENV.get("SIGHTLINE_SITE_URL", "http://127.0.0.1:8000")
+).rstrip("/")
 # Two-factor authentication is required of every signed-in user (system administrators too).
 # Only the local demo may relax it.
 SIGHTLINE_MFA_REQUIRED = env_bool("SIGHTLINE_MFA_REQUIRED", True)
@@ -101,6 +110,10 @@ SIGHTLINE_NSPCC_REPOSITORY_URL = os.environ.get(
     "SIGHTLINE_NSPCC_REPOSITORY_URL",
     "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository",
 )
+
+# The event log's daily checkpoints, appended to a file in this folder (and written to the log).
+# In production, put it on write-once or separately permissioned storage.
+SIGHTLINE_CHECKPOINT_DIR = Path(os.environ.get("SIGHTLINE_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))
 
 # Reminders.
 SIGHTLINE_REMINDER_WORKING_DAYS = int(os.environ.get("SIGHTLINE_REMINDER_WORKING_DAYS", "5"))
@@ -353,6 +366,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SIGHTLINE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.security.DisallowedHost": {"level": "ERROR"},
+        # Checkpoints anchor the event log outside the database: always logged, whatever the
+        # console's level.
+        "sightline.events.checkpoint": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+        },
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

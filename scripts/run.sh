@@ -9,11 +9,7 @@ PORT="${SIGHTLINE_PORT:-8000}"
 URL="http://$HOST:$PORT"
 PY=.venv/bin/python
 
-# The local demo: relaxed secret key and cookies, and two-factor authentication switched off.
-export SIGHTLINE_DEMO=true
-export SIGHTLINE_MFA_REQUIRED=false
 export DJANGO_SETTINGS_MODULE=config.settings
-export SIGHTLINE_SITE_URL="${SIGHTLINE_SITE_URL:-$URL}"
 export PYTHONUNBUFFERED=1
 
 if ! "$PY" - "$HOST" "$PORT" <<'PY'
@@ -34,7 +30,13 @@ then
     exit 1
 fi
 
-mkdir -p var
+# The local demo's settings (the demo flag, two-factor authentication off, the site address and
+# a secret key generated on the first run) go to var/local.env, mode 0600. The settings read it,
+# so the web server, the worker, the scheduler and every `manage.py` command run by hand in this
+# checkout all get the same ones; anything set in the environment still wins.
+VAR="${SIGHTLINE_VAR_DIR:-var}"
+mkdir -p "$VAR"
+"$PY" -m config.local_env "$VAR/local.env" "${SIGHTLINE_SITE_URL:-$URL}"
 "$PY" manage.py migrate --noinput
 echo "Preparing the demo data (the first run takes a little longer)..."
 sign_ins="$("$PY" manage.py seed_demo)"
@@ -89,7 +91,8 @@ Sightline is running at $URL
 
 This is the local demo: two-factor authentication is switched off
 (SIGHTLINE_MFA_REQUIRED=false) and e-mails are printed here instead of sent.
-It is not for real case data.
+It is not for real case data. Its settings are in $VAR/local.env, so
+.venv/bin/python manage.py COMMAND works in this checkout too.
 
 $sign_ins
 

@@ -107,15 +107,30 @@ def forget_principal(user) -> None:
         del user._sightline_principal
 
 
-def deny(user, *, object_type: str, object_id: str) -> Http404:
-    """Log a refused access to an existing object and return the 404 to raise."""
-    record_event(
-        action="access.denied",
-        kind=Event.Kind.DENIED,
-        actor=user,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-    )
+# Why `deny()` refused: the object does not exist, the user may not have it, or the user's
+# access has ended (a time-limited account past its end date, or a part on a case that ended).
+NOT_FOUND, NOT_ALLOWED, ENDED = "not found", "not allowed", "ended"
+
+
+def deny(user, *, object_type: str, object_id: str, reason: str = NOT_ALLOWED) -> Http404:
+    """Log a refused access and return the 404 to raise; the user sees "Page not found"
+    whatever the reason, so nobody learns whether a record exists.
+
+    A fetcher passes `reason=NOT_FOUND` when there is no such object (logged for signed-in
+    users only, to show someone trying references) and `ENDED` when it knows the user's part
+    has ended. A time-limited account past its end date is always logged as ENDED."""
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if reason == NOT_ALLOWED and signed_in and access_has_ended(user):
+        reason = ENDED
+    if signed_in or reason != NOT_FOUND:
+        record_event(
+            action="access.denied",
+            kind=Event.Kind.DENIED,
+            actor=user,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            reason=reason,
+        )
     return Http404("Not found")
 
 

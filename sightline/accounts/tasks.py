@@ -9,7 +9,7 @@ from django_tasks import task
 
 from sightline.accounts.models import Invitation, User
 from sightline.accounts.services import invitation_issue_token
-from sightline.core.notifications import absolute_url, send_mail_message
+from sightline.core.notifications import absolute_url, greeting, send_mail_message
 
 
 @task()
@@ -27,7 +27,7 @@ def send_invitation(invitation_id: int) -> bool:
         to=[invitation.user.email],
         subject=f"You have been invited to Sightline, {settings.SIGHTLINE_PARTNERSHIP_NAME}",
         body=(
-            f"Dear {invitation.user.get_short_name()},\n\n"
+            f"{greeting(invitation.user)}\n\n"
             f"You have an account on Sightline, the {settings.SIGHTLINE_PARTNERSHIP_NAME}'s "
             "system for reviews, audits and learning.\n\n"
             f"Set your password: {link}\n\n"
@@ -51,7 +51,7 @@ def send_password_reset(user_id: int) -> bool:
         to=[user.email],
         subject="Reset your Sightline password",
         body=(
-            f"Dear {user.get_short_name()},\n\n"
+            f"{greeting(user)}\n\n"
             f"Someone asked to reset the password for this account. To choose a new one: {link}\n\n"
             "You will still need your authenticator app to sign in. If you did not ask for this, "
             "you can ignore this e-mail.\n"

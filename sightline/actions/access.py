@@ -7,9 +7,8 @@ their agency's actions; anyone sees the actions they own. Missing and forbidden 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from sightline.accounts.access import deny, principal_for
+from sightline.accounts.access import NOT_FOUND, deny, principal_for
 from sightline.accounts.models import Role
 from sightline.actions.models import Action, ActionPlan, ActionUpdate
 
@@ -64,31 +63,33 @@ def can_see_all_actions(user) -> bool:
     return principal_for(user).sees_partnership_wide
 
 
-def _get_action(reference: str) -> Action:
+def _get_action(user, reference: str) -> Action:
     try:
         return Action.objects.select_related("plan", "owner_agency", "owner").get(
             reference=reference, archived_at__isnull=True
         )
     except Action.DoesNotExist:
-        raise Http404("Not found") from None
+        raise deny(
+            user, object_type="actions.action", object_id=reference, reason=NOT_FOUND
+        ) from None
 
 
 def action_for_view(user, reference: str) -> Action:
-    action = _get_action(reference)
+    action = _get_action(user, reference)
     if not can_view_action(user, action):
         raise deny(user, object_type="actions.action", object_id=reference)
     return action
 
 
 def action_for_progress(user, reference: str) -> Action:
-    action = _get_action(reference)
+    action = _get_action(user, reference)
     if not can_progress_action(user, action):
         raise deny(user, object_type="actions.action", object_id=reference)
     return action
 
 
 def action_for_management(user, reference: str) -> Action:
-    action = _get_action(reference)
+    action = _get_action(user, reference)
     if not can_manage_plans(user):
         raise deny(user, object_type="actions.action", object_id=reference)
     return action
@@ -98,7 +99,9 @@ def plan_for_view(user, reference: str) -> ActionPlan:
     try:
         plan = ActionPlan.objects.get(reference=reference, archived_at__isnull=True)
     except ActionPlan.DoesNotExist:
-        raise Http404("Not found") from None
+        raise deny(
+            user, object_type="actions.actionplan", object_id=reference, reason=NOT_FOUND
+        ) from None
     if not plans_visible_to(user).filter(pk=plan.pk).exists():
         raise deny(user, object_type="actions.actionplan", object_id=reference)
     return plan

@@ -77,7 +77,7 @@ def _export(request, qs, title: str, stem: str):
         rows=list(_export_rows(qs, day)),
         subtitle=f"Exported on {day:%-d %B %Y}",
     )
-    return export_response(table, fmt, stem)
+    return export_response(request, table, fmt, stem)
 
 
 def _list_context(request, qs, day):

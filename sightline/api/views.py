@@ -73,6 +73,7 @@ class LibrarySearch(PublicView):
         responses={
             200: OpenApiResponse(SearchResults, description="One page of results, in rank order"),
             400: OpenApiResponse(Error, description="A parameter cannot be used"),
+            405: OpenApiResponse(Error, description="Any method but GET or HEAD: read-only"),
         },
         tags=["library"],
     )

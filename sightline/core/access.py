@@ -1,7 +1,7 @@
 """The core app's access chokepoints: the one way to fetch a protected core object for a user.
 
-Missing and forbidden objects give the same 404; refusals of existing objects and every
-successful read of a document are written to the event log.
+Missing and forbidden objects give the same 404; every refusal, with its reason (not found,
+not allowed, ended), and every successful read of a document are written to the event log.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ import uuid
 
 from django.http import Http404
 
+from sightline.accounts.access import NOT_FOUND, deny
 from sightline.core.documents import owner_access_rule
 from sightline.core.events import record_event
 from sightline.core.models import Document, Event
+
+DOCUMENT_TYPE = Document._meta.label_lower
 
 
 def document_for_user(user, document_id) -> Document:
@@ -27,22 +30,17 @@ def document_for_user(user, document_id) -> Document:
     try:
         pk = document_id if isinstance(document_id, uuid.UUID) else uuid.UUID(str(document_id))
     except (ValueError, TypeError, AttributeError):
-        raise Http404("Not found") from None
+        raise deny(
+            user, object_type=DOCUMENT_TYPE, object_id=str(document_id), reason=NOT_FOUND
+        ) from None
     document = Document.objects.select_related("owner_type").filter(pk=pk).first()
     if document is None:
-        raise Http404("Not found")
+        raise deny(user, object_type=DOCUMENT_TYPE, object_id=str(pk), reason=NOT_FOUND)
     rule = None
     if document.owner_type is not None:
         owner_type = document.owner_type
         rule = owner_access_rule(f"{owner_type.app_label}.{owner_type.model}")
     if rule is None or not rule(user, document.owner_id, document):
-        record_event(
-            action="access.denied",
-            kind=Event.Kind.DENIED,
-            actor=user,
-            object_type=Document._meta.label_lower,
-            object_id=str(document.pk),
-        )
-        raise Http404("Not found")
+        raise deny(user, object_type=DOCUMENT_TYPE, object_id=str(document.pk))
     record_event(action="document.download", kind=Event.Kind.READ, actor=user, obj=document)
     return document

@@ -3,6 +3,12 @@
 `record_event()` is the only way to add an entry. Each entry's hash covers its content and the
 previous entry's hash, so editing or deleting any row breaks the chain from there on;
 `verify_chain()` (and `manage.py verify_events`) names the first broken link.
+
+Someone with database access could still cut events off the end and rewrite the chain head.
+`write_checkpoint()`, run daily, anchors the chain outside the database: it writes the event
+count and the head hash, with the time, to the log stream and appends them to a file under
+`SIGHTLINE_CHECKPOINT_DIR`. `verify_chain(checkpoints=...)` (`verify_events --checkpoint FILE`)
+then fails if the log is shorter than a checkpoint or its event at that count has another hash.
 """
 
 from __future__ import annotations
@@ -10,16 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from sightline.core.models import Event, EventChainHead
 from sightline.core.requestcontext import current_ip
+
+GENESIS_HASH = "0" * 64
+CHECKPOINT_FILE_NAME = "event-log-checkpoints.jsonl"
+# The log line's fixed words, so checkpoints can be picked out of the log stream with grep.
+CHECKPOINT_MARKER = "event log checkpoint"
+checkpoint_log = logging.getLogger("sightline.events.checkpoint")
 
 # C0 and C1 control characters (C1 includes the 8-bit CSI, \x9b) and Unicode line breaks.
 _CONTROL = (
@@ -140,19 +157,42 @@ def record_event(
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """The chain as it stood at a moment: how many events, the last one's hash, and when."""
+
+    count: int
+    head: str
+    at: str
+    source: str = ""  # where it was read from: "FILE line N"
+
+    def line(self) -> str:
+        return json.dumps({"at": self.at, "count": self.count, "head": self.head}, sort_keys=True)
+
+
+@dataclass(frozen=True)
 class ChainReport:
     checked: int
     broken_at: int | None = None
     problem: str = ""
+    checkpoint: Checkpoint | None = None  # the checkpoint the log does not match, if any
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first event whose link or content does not verify."""
-    prev_hash = "0" * 64
+def verify_chain(batch_size: int = 2000, checkpoints: Sequence[Checkpoint] = ()) -> ChainReport:
+    """Walk the chain in order; report the first event whose link or content does not verify,
+    or, given checkpoints, the first checkpoint the log is shorter than or differs from."""
+    wanted: dict[int, list[Checkpoint]] = {}
+    for checkpoint in checkpoints:
+        wanted.setdefault(checkpoint.count, []).append(checkpoint)
+    for checkpoint in wanted.get(0, []):
+        if checkpoint.head != GENESIS_HASH:
+            return ChainReport(
+                0, 0, "differs from the checkpoint: it records no events", checkpoint
+            )
+    prev_hash = GENESIS_HASH
     checked = 0
     last_id = 0
     for event in Event.objects.order_by("id").iterator(chunk_size=batch_size):
@@ -163,7 +203,95 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
         prev_hash = event.hash
         checked += 1
         last_id = event.id
+        for checkpoint in wanted.get(checked, []):
+            if checkpoint.head != event.hash:
+                return ChainReport(
+                    checked,
+                    event.id,
+                    f"differs from the checkpoint: event {checked} (id {event.id}) has another "
+                    "hash than the one recorded then",
+                    checkpoint,
+                )
     head = EventChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_hash != prev_hash or head.count != checked):
         return ChainReport(checked, last_id + 1, "events after this point are missing")
+    longest = max(checkpoints, key=lambda c: c.count, default=None)
+    if longest is not None and longest.count > checked:
+        return ChainReport(
+            checked,
+            last_id + 1,
+            f"the log has {checked} events, fewer than the {longest.count} recorded then",
+            longest,
+        )
     return ChainReport(checked)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+class CheckpointFileError(ValueError):
+    """A checkpoint file that cannot be read, or a line in it that is not a checkpoint."""
+
+
+def current_checkpoint() -> Checkpoint:
+    """The chain head as it is now (one row, so the count and hash belong together)."""
+    head = EventChainHead.objects.filter(pk=1).first()
+    count, last_hash = (head.count, head.last_hash) if head else (0, GENESIS_HASH)
+    at = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    return Checkpoint(count=count, head=last_hash, at=at)
+
+
+def checkpoint_file() -> Path:
+    return Path(settings.SIGHTLINE_CHECKPOINT_DIR) / CHECKPOINT_FILE_NAME
+
+
+def write_checkpoint() -> Checkpoint:
+    """Anchor the chain outside the database: log the checkpoint, then append it to the file.
+
+    The file is only ever opened for appending. In production its folder belongs on storage
+    the application cannot rewrite (write-once, or append-only to this account)."""
+    checkpoint = current_checkpoint()
+    line = checkpoint.line()
+    checkpoint_log.info("%s %s", CHECKPOINT_MARKER, line)
+    path = checkpoint_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, (line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return checkpoint
+
+
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def read_checkpoints(path: str | Path) -> list[Checkpoint]:
+    """The checkpoints in a file: the checkpoint file's JSON lines, or log lines carrying the
+    checkpoint marker (as picked out of the log stream with grep). Blank lines are skipped;
+    anything else is an error naming the line, so a damaged file is never half-read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CheckpointFileError(f"Cannot read the checkpoint file {path}: {error}") from None
+    checkpoints = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        where = f"{path} line {number}"
+        _, marker, after = line.partition(CHECKPOINT_MARKER)
+        body = after.strip() if marker else line
+        try:
+            data = json.loads(body)
+            checkpoint = Checkpoint(
+                count=data["count"], head=data["head"], at=str(data["at"]), source=where
+            )
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointFileError(f"{where} is not an event log checkpoint.") from None
+        valid_count = isinstance(checkpoint.count, int) and not isinstance(checkpoint.count, bool)
+        if not (valid_count and checkpoint.count >= 0 and _HASH.fullmatch(str(checkpoint.head))):
+            raise CheckpointFileError(f"{where} is not an event log checkpoint.")
+        checkpoints.append(checkpoint)
+    return checkpoints

@@ -1,6 +1,6 @@
 """Exports: one helper for every downloadable table, plus the PDF and Word builders.
 
-A list view builds a `Table` and returns `export_response(table, fmt, stem)`; the four formats
+A list view builds a `Table` and returns `export_response(request, table, fmt, stem)`; the formats
 are produced here and nowhere else, so every export gets the same protections:
 
 - CSV and Excel: text that a spreadsheet would read as a formula (starting with = + - @, a tab
@@ -8,8 +8,8 @@ are produced here and nowhere else, so every export gets the same protections:
   (ASVS 5.0 1.2.10); Excel cells are always stored as text, never as formulas.
 - PDF: rendered by WeasyPrint from a template, tagged (PDF/UA-1), A4, with no network access.
 - Every response is an attachment with `Cache-Control: no-store`.
-
-The caller records the export in the event log when the data is restricted.
+- Every export is recorded in the event log (`export.list`): who, which list (its title and
+  address), the filters in the query string, the format and how many rows it held.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +33,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from sightline.core.events import record_event
+from sightline.core.models import Event
 from sightline.core.templatetags.govuk import govuk_date, govuk_datetime
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -284,14 +286,96 @@ def _docx_bytes(document) -> bytes:
     return output.getvalue()
 
 
+# PDF list layout. Columns are sized by the table layout from what may not be broken: a short
+# cell line (a reference, a name, a date, a status) stays on one line, a word holding a hyphen or
+# a slash (where a line could otherwise break) stays whole, and other text wraps between words.
+# A table too wide for a portrait page goes landscape, then to smaller type, then lets its short
+# lines wrap between words; only a word too long for any column, or a table that fits no other
+# way, is broken anywhere.
+KEEP_LINE = 20  # characters: a cell line no longer than this is never wrapped
+LONG_WORD = 40  # characters: a longer word may be broken anywhere
+_WORD_BREAKS = re.compile(r"[-‐‑–—/\\_.:+]")
+CHAR_MM = 2.0  # an over-estimate of one character's width at 9.5pt, in millimetres
+SMALL_TYPE = 8 / 9.5  # the smaller type, against the usual 9.5pt
+CELL_PADDING_MM = 3.0
+PORTRAIT_MM, LANDSCAPE_MM = 180, 267  # A4 less the margins
+# (smaller type, keep short lines whole), tried in turn until the table fits the page.
+PDF_LAYOUTS = ((False, True), (True, True), (True, False))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of a PDF cell line: kept on one line ("keep"), wrapped between words ("text"), or
+    breakable anywhere ("break")."""
+
+    text: str
+    kind: str
+
+
+def pdf_cell(value, keep_lines: bool = True) -> list[list[Piece]]:
+    """A cell's lines for the PDF list, each split into pieces (see above). Dates, times and
+    numbers are always kept on one line."""
+    whole = isinstance(value, dt.date | dt.time | int | float | Decimal)
+    lines = []
+    for line in display_value(value).splitlines() or [""]:
+        if whole or (keep_lines and len(line) <= KEEP_LINE):
+            lines.append([Piece(line, "keep")])
+            continue
+        pieces, words = [], []
+        for word in line.split(" "):
+            kind = "break" if len(word) > LONG_WORD else "keep" if _WORD_BREAKS.search(word) else ""
+            if not kind:
+                words.append(word)
+                continue
+            if words:
+                pieces.append(Piece(" ".join(words), "text"))
+                words = []
+            pieces.append(Piece(word, kind))
+        if words:
+            pieces.append(Piece(" ".join(words), "text"))
+        lines.append(pieces)
+    return lines
+
+
+def _narrowest(piece: Piece) -> int:
+    if piece.kind == "keep":
+        return len(piece.text)
+    if piece.kind == "break":
+        return 1
+    return max((len(word) for word in piece.text.split(" ")), default=0)
+
+
+def _table_width_mm(columns: list[str], rows: list, small: bool) -> float:
+    """An over-estimate of the narrowest the table can be laid out."""
+    widest = [max((len(word) for word in column.split()), default=0) for column in columns]
+    for row in rows:
+        for index, cell in enumerate(row[: len(widest)]):
+            for line in cell:
+                for piece in line:
+                    widest[index] = max(widest[index], _narrowest(piece))
+    char_mm = CHAR_MM * (SMALL_TYPE if small else 1)
+    return sum(widest) * char_mm + len(widest) * CELL_PADDING_MM
+
+
+def _pdf_layout(columns: list[str], values: list[list]) -> dict:
+    """The first layout in which the table fits the page: its rows of pieces, the page's
+    orientation and the type size; failing all, the last resort of breaking anywhere."""
+    for small, keep_lines in PDF_LAYOUTS:
+        rows = [[pdf_cell(value, keep_lines) for value in row] for row in values]
+        width = _table_width_mm(columns, rows, small)
+        portrait = width <= PORTRAIT_MM and len(columns) <= WIDE_TABLE_COLUMNS
+        if portrait or width <= LANDSCAPE_MM:
+            return {"rows": rows, "landscape": not portrait, "small": small, "squeeze": False}
+    return {"rows": rows, "landscape": True, "small": True, "squeeze": True}
+
+
 def to_pdf(table: Table) -> bytes:
     columns = [_xml_safe(str(column)) for column in table.columns]
     context = {
         "title": _xml_safe(table.title),
         "subtitle": _xml_safe(table.subtitle),
         "columns": columns,
-        "rows": [[display_value(value) for value in row] for row in table.rows],
-        "landscape": len(columns) > WIDE_TABLE_COLUMNS,
+        **_pdf_layout(columns, [list(row) for row in table.rows]),
         "generated": govuk_datetime(timezone.now()),
         "partnership_name": settings.SIGHTLINE_PARTNERSHIP_NAME,
     }
@@ -371,19 +455,51 @@ FORMATS = {
 EXPORT_FORMATS = tuple(FORMATS)  # ("csv", "xlsx", "docx", "pdf"), for views checking ?format=
 
 
-def export_response(table: Table, fmt: str, filename_stem: str) -> HttpResponse:
-    """The table as a downloadable file; an unknown format is a 404 (like any unknown URL)."""
+# Query parameters that say how to deliver the list, not which rows it holds.
+NOT_FILTERS = frozenset({"format", "page"})
+FILTER_LIMIT = 200  # characters kept of each filter name and value in the event log
+FILTER_NAMES = 30  # query parameters looked at
+
+
+def export_response(request, table: Table, fmt: str, filename_stem: str) -> HttpResponse:
+    """The table as a downloadable file, recorded in the event log; an unknown format is a 404
+    (like any unknown URL)."""
     fmt = str(fmt or "").lower()
     if fmt not in FORMATS:
         raise Http404("Unknown export format")
     content_type, build = FORMATS[fmt]
-    response = HttpResponse(build(table), content_type=content_type)
+    table = replace(table, rows=list(table.rows))
+    content = build(table)
+    record_event(
+        action="export.list",
+        kind=Event.Kind.READ,
+        actor=request.user,
+        object_type="list",
+        object_id=request.path,
+        changes={
+            "list": [None, table.title],
+            "format": [None, fmt],
+            "filters": [None, export_filters(request)],
+            "rows": [None, len(table.rows)],
+        },
+    )
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{_safe_stem(filename_stem)}.{fmt}"
     )
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def export_filters(request) -> dict[str, list[str]]:
+    """The filters and sort the list was exported with, as the query string gave them."""
+    filters = {}
+    for name in sorted(request.GET)[:FILTER_NAMES]:
+        values = [value[:FILTER_LIMIT] for value in request.GET.getlist(name) if value]
+        if values and name not in NOT_FILTERS:
+            filters[name[:FILTER_LIMIT]] = values
+    return filters
 
 
 def _safe_stem(stem: str) -> str:

@@ -51,6 +51,12 @@ def send_mail_message(
     ).send(fail_silently=False)
 
 
+def greeting(user) -> str:
+    """How every e-mail to a user opens: their full name as they gave it ("Dear Dr Asha Rao,"),
+    never a first word that may be a title ("Dear Dr,")."""
+    return f"Dear {user.get_full_name().strip() or user.email},"
+
+
 def absolute_url(path: str) -> str:
     return f"{settings.SIGHTLINE_SITE_URL}{path}"
 
@@ -61,7 +67,7 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     for n in Notification.objects.select_related("user").filter(
         pk__in=notification_ids, emailed_at__isnull=True
     ):
-        lines = [f"Dear {n.user.get_short_name()},", "", n.subject]
+        lines = [greeting(n.user), "", n.subject]
         if n.body:
             lines += ["", n.body]
         if n.url:

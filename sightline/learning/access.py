@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from sightline.accounts.access import deny, principal_for
+from sightline.accounts.access import NOT_ALLOWED, NOT_FOUND, deny, principal_for
 from sightline.accounts.models import Role
 from sightline.learning.models import Briefing, Dissemination
 
@@ -124,42 +124,42 @@ def _require_reader(user) -> None:
         raise Http404("Not found")
 
 
-def _get(reference: str) -> Briefing:
+def _get(user, reference: str) -> Briefing:
     try:
         return Briefing.objects.select_related(
             "author", "approver", "source_case", "created_by", "updated_by"
         ).get(reference=reference, archived_at__isnull=True)
     except Briefing.DoesNotExist:
-        raise Http404("Not found") from None
+        raise _denied(user, reference, reason=NOT_FOUND) from None
 
 
-def _denied(user, reference: str) -> Http404:
-    return deny(user, object_type="learning.briefing", object_id=reference)
+def _denied(user, reference: str, reason: str = NOT_ALLOWED) -> Http404:
+    return deny(user, object_type="learning.briefing", object_id=reference, reason=reason)
 
 
 def briefing_for_view(user, reference: str) -> Briefing:
-    briefing = _get(reference)
+    briefing = _get(user, reference)
     if not can_view_briefing(user, briefing):
         raise _denied(user, reference)
     return briefing
 
 
 def briefing_for_edit(user, reference: str) -> Briefing:
-    briefing = _get(reference)
+    briefing = _get(user, reference)
     if not can_edit_briefing(user, briefing):
         raise _denied(user, reference)
     return briefing
 
 
 def briefing_for_send(user, reference: str) -> Briefing:
-    briefing = _get(reference)
+    briefing = _get(user, reference)
     if not can_send(user, briefing):
         raise _denied(user, reference)
     return briefing
 
 
 def briefing_for_dissemination(user, reference: str) -> Briefing:
-    briefing = _get(reference)
+    briefing = _get(user, reference)
     if not can_see_dissemination(user):
         raise _denied(user, reference)
     return briefing
@@ -178,7 +178,9 @@ def dissemination_for_acknowledge(user, reference: str, pk: int) -> Disseminatio
             briefing__archived_at__isnull=True,
         )
     except (Dissemination.DoesNotExist, ValueError, TypeError):
-        raise Http404("Not found") from None
+        raise deny(
+            user, object_type="learning.dissemination", object_id=str(pk), reason=NOT_FOUND
+        ) from None
     if not can_acknowledge(user, dissemination) or dissemination.briefing.status != S.PUBLISHED:
         raise deny(user, object_type="learning.dissemination", object_id=str(pk))
     return dissemination

@@ -177,7 +177,7 @@ def briefing_list(request):
             rows=list(_list_rows(qs)),
             subtitle=f"Exported on {govuk_date(day)}",
         )
-        return export_response(table, export_format(request), "7-minute-briefings")
+        return export_response(request, table, export_format(request), "7-minute-briefings")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -74,7 +74,7 @@ def dashboard(request):
             rows=rows,
             subtitle=f"On {govuk_date(day)}",
         )
-        return export_response(table, fmt, "7-minute-briefings-reach")
+        return export_response(request, table, fmt, "7-minute-briefings-reach")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -176,7 +176,7 @@ def dissemination(request, reference: str):
             rows=list(_dissemination_rows(rows, day)),
             subtitle=f"On {govuk_date(day)}",
         )
-        return export_response(table, fmt, f"{briefing.reference}-dissemination")
+        return export_response(request, table, fmt, f"{briefing.reference}-dissemination")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -19,9 +19,8 @@ The public never reaches these pages; the public library shows only `LibraryItem
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from sightline.accounts.access import deny, principal_for
+from sightline.accounts.access import NOT_FOUND, deny, principal_for
 from sightline.accounts.models import Agency, Duty, Role, User
 from sightline.accounts.people import people_with
 from sightline.core.events import record_event
@@ -94,26 +93,28 @@ def plans_visible_to(user) -> QuerySet[PublicationPlan]:
     return qs
 
 
-def _get(reference: str) -> PublicationPlan:
+def _get(user, reference: str) -> PublicationPlan:
     plan = (
         PublicationPlan.objects.select_related("case", "briefing", "document", "published_document")
         .filter(reference=reference, archived_at__isnull=True)
         .first()
     )
     if plan is None:
-        raise Http404("Not found")
+        raise deny(
+            user, object_type="publishing.publicationplan", object_id=reference, reason=NOT_FOUND
+        )
     return plan
 
 
 def plan_for_view(user, reference: str) -> PublicationPlan:
-    plan = _get(reference)
+    plan = _get(user, reference)
     if not can_see_plans(user):
         raise deny(user, object_type="publishing.publicationplan", object_id=reference)
     return plan
 
 
 def plan_for_management(user, reference: str) -> PublicationPlan:
-    plan = _get(reference)
+    plan = _get(user, reference)
     if not can_manage_plans(user):
         raise deny(user, object_type="publishing.publicationplan", object_id=reference)
     return plan

@@ -11,7 +11,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sightline.core.clocks import today
+from sightline.core.exports import Table, export_response
 from sightline.core.stale import stale_edit_context
+from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
 from sightline.publishing import access, selectors, services, services_publish, services_removal
 from sightline.publishing.forms import (
@@ -80,6 +83,58 @@ def _not_found(*_args) -> Http404:
 # --------------------------------------------------------------------------- list and create
 
 
+LIST_COLUMNS = [
+    "Plan",
+    "Title",
+    "Case",
+    "Type",
+    "Version",
+    "Status",
+    "Approvals",
+    "Date of",
+    "Date",
+]
+
+
+def _plan_date(plan: PublicationPlan) -> tuple[str, object]:
+    """The date the list shows for a plan, and what it is the date of."""
+    if plan.status == PublicationPlan.Status.PUBLISHED:
+        return "Publication", plan.published_at
+    if plan.status == PublicationPlan.Status.SCHEDULED:
+        return "Scheduled publication", plan.scheduled_for
+    if plan.status == PublicationPlan.Status.REMOVED:
+        return "Removal", plan.removed_at
+    if plan.status == PublicationPlan.Status.WITHHELD:
+        return "Decision not to publish", plan.withheld_date
+    return "Last change", plan.updated_at
+
+
+def _list_table(plans, user) -> Table:
+    """The list as a table to download, with titles shown as this user sees them."""
+    rows = []
+    for plan, title in selectors.list_rows(plans, user):
+        date_of, when = _plan_date(plan)
+        rows.append(
+            [
+                plan.reference,
+                title,
+                f"{plan.case.reference} {plan.case.pseudonym}" if plan.case else "",
+                plan.get_kind_display(),
+                plan.get_version_kind_display(),
+                plan.get_status_display(),
+                plan.approval_count,
+                date_of,
+                when,
+            ]
+        )
+    return Table(
+        title="Publication plans",
+        columns=LIST_COLUMNS,
+        rows=rows,
+        subtitle=f"Exported on {govuk_date(today())}",
+    )
+
+
 @login_required
 @require_GET
 def plan_list(request):
@@ -91,9 +146,11 @@ def plan_list(request):
         filters = selectors.PlanFilters(
             status=form.cleaned_data.get("status") or "", kind=form.cleaned_data.get("kind") or ""
         )
-    page = Paginator(selectors.plan_list(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    plans = selectors.plan_list(request.user, filters)
+    if "format" in request.GET:
+        table = _list_table(plans, request.user)
+        return export_response(request, table, request.GET["format"], "publication-plans")
+    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
     manage = access.can_manage_plans(request.user)
     return render(
         request,

@@ -14,9 +14,8 @@ unit has shared the collated pack.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from sightline.accounts.access import deny, principal_for
+from sightline.accounts.access import ENDED, NOT_ALLOWED, NOT_FOUND, deny, principal_for
 from sightline.accounts.models import Duty, Role
 from sightline.core.clocks import today
 from sightline.core.events import record_event
@@ -60,9 +59,13 @@ def cases_visible_to(user) -> QuerySet[Case]:
 def case_for_view(user, reference: str) -> Case:
     case = Case.objects.filter(reference=reference, archived_at__isnull=True).first()
     if case is None:
-        raise Http404("Not found")
+        raise deny(user, object_type="reviews.case", object_id=reference, reason=NOT_FOUND)
     if not cases_visible_to(user).filter(pk=case.pk).exists():
-        raise deny(user, object_type="reviews.case", object_id=reference)
+        ended = CaseMember.objects.filter(
+            user_id=user.pk, case=case, archived_at__isnull=True, access_ends_on__lt=today()
+        ).exists()
+        reason = ENDED if ended else NOT_ALLOWED
+        raise deny(user, object_type="reviews.case", object_id=reference, reason=reason)
     return case
 
 
@@ -182,7 +185,12 @@ def return_for_completion(user, case: Case, agency_id: int) -> AgencyReturn:
         .first()
     )
     if ret is None:
-        raise Http404("Not found")
+        raise deny(
+            user,
+            object_type="reviews.agencyreturn",
+            object_id=f"{case.reference}/{agency_id}",
+            reason=NOT_FOUND,
+        )
     if not can_complete_return(user, agency_id):
         raise deny(user, object_type="reviews.agencyreturn", object_id=str(ret.pk))
     return ret

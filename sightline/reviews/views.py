@@ -47,6 +47,9 @@ STAGE_COLOURS = {
     CaseStage.CLOSED: "grey",
 }
 
+# The clock's tag as the dashboard shows it (templates/includes/rag_tag.html), for exports.
+RAG_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "on_track": "On track"}
+
 
 # --- Shared pieces for every case page ---------------------------------------------------------
 
@@ -149,6 +152,42 @@ def _can_raise(user) -> bool:
     return bool(principal_for(user).agencies_with_role(*RAISE_ROLES))
 
 
+DASHBOARD_COLUMNS = [
+    "Case",
+    "Pseudonym",
+    "Age",
+    "Stage",
+    "Next deadline",
+    "Due",
+    "Time left",
+    "Status",
+    "Owner",
+]
+
+
+def _dashboard_table(rows: list[DashboardRow], day) -> Table:
+    """The dashboard as a table to download: the rows and columns the page shows."""
+    return Table(
+        title="Case reviews",
+        columns=DASHBOARD_COLUMNS,
+        rows=[
+            [
+                row.case.reference,
+                row.case.pseudonym,
+                row.case.get_age_band_display(),
+                row.case.get_stage_display(),
+                row.clock.label if row.clock else "No clock running",
+                row.clock.status.due if row.clock else None,
+                row.days,
+                RAG_LABELS.get(row.clock.status.rag, "") if row.clock else "",
+                row.case.case_officer.full_name if row.case.case_officer else "Business unit",
+            ]
+            for row in rows
+        ],
+        subtitle=f"Exported on {day:%-d %B %Y}",
+    )
+
+
 @login_required
 @require_GET
 def dashboard(request):
@@ -165,6 +204,10 @@ def dashboard(request):
         )
         for case, clock in selectors.dashboard_rows(cases, day)
     ]
+    if "format" in request.GET:
+        return export_response(
+            request, _dashboard_table(rows, day), request.GET["format"], "case-reviews"
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -196,7 +239,7 @@ def summary(request):
             rows=[[getattr(row, key) for key, _ in columns] for row in rows],
             subtitle=f"By year the local authority became aware. Exported on {day:%-d %B %Y}",
         )
-        return export_response(table, fmt, f"case-reviews-summary-{day:%Y-%m-%d}")
+        return export_response(request, table, fmt, f"case-reviews-summary-{day:%Y-%m-%d}")
     table_rows = [[getattr(row, key) for key, _ in columns] for row in rows]
     return render(
         request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from sightline.publishing.tests.test_library_support import import_sample, make_item
@@ -158,7 +159,7 @@ def test_the_schema_describes_the_search(client):
     parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
     assert parameters["year"]["items"]["type"] == "integer"
     assert parameters["page"]["maximum"] == 1000
-    assert set(operation["responses"]) == {"200", "400"}
+    assert set(operation["responses"]) == {"200", "400", "405"}
 
 
 def test_the_schema_is_a_valid_openapi_3_1_document(client):
@@ -177,3 +178,24 @@ def test_the_documentation_page_is_made_from_the_schema(client):
     for name in ("q", "kind", "theme", "year", "review_type", "page", "per_page"):
         assert f'name="{name}"' in html
     assert "1 to 1000" in html  # the page limits, read from the schema
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("address", [API, "/api/schema/", "/api/docs/"])
+def test_other_methods_get_a_json_405_naming_the_allowed_ones(method, address):
+    # As a client outside a browser sends it: no CSRF token, and CSRF checks on.
+    client = Client(enforce_csrf_checks=True)
+
+    response = getattr(client, method)(address, data="{}", content_type="application/json")
+
+    assert response.status_code == 405
+    assert response["Content-Type"].endswith("json")  # the schema's own type for /api/schema/
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_head_is_answered_like_get(client):
+    response = client.head(API, {"q": "x"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"

@@ -1,5 +1,6 @@
-"""Production configuration: Django's deployment checks pass with production-like settings, and
-the settings refuse to start without a secret key or with two-factor relaxed outside the demo."""
+"""Production configuration: Django's deployment checks and Sightline's own pass with
+production-like settings and fail for one that would serve without HSTS, and the settings refuse
+to start without a secret key or with two-factor relaxed outside the demo."""
 
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="sightline.example",
+        SIGHTLINE_BEHIND_TLS_PROXY="true",
         SIGHTLINE_VAR_DIR=str(tmp_path),
-        **extra,
     )
-    return env
+    env.update(extra)
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def deploy_check(env) -> subprocess.CompletedProcess:
@@ -63,6 +65,40 @@ def test_the_deployment_check_fails_for_a_demo_configuration(tmp_path):
 
     assert result.returncode != 0
     assert "security.W" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        # Behind the TLS proxy without its header, every request looks like plain HTTP, so
+        # Django never sends HSTS (and redirects every request to HTTPS).
+        ({"SIGHTLINE_BEHIND_TLS_PROXY": None}, "sightline.E003"),
+        ({"SIGHTLINE_BEHIND_TLS_PROXY": "false"}, "sightline.E003"),
+        # A short HSTS passes Django's own check, which only asks that it is set.
+        ({"SIGHTLINE_HSTS_SECONDS": "3600"}, "sightline.E001"),
+        ({"SIGHTLINE_HSTS_SECONDS": "0"}, "sightline.E001"),
+        # Without the redirect, a visit over plain HTTP never gets a response carrying HSTS.
+        ({"SIGHTLINE_SSL_REDIRECT": "false"}, "sightline.E002"),
+    ],
+)
+def test_the_deployment_check_fails_for_a_configuration_that_would_serve_without_hsts(
+    tmp_path, change, error
+):
+    result = deploy_check(production_env(tmp_path, **change))
+
+    assert result.returncode != 0
+    assert error in result.stderr
+
+
+def test_the_deployment_check_fails_when_the_local_demo_settings_file_is_read(tmp_path):
+    (tmp_path / "local.env").write_text("SIGHTLINE_SITE_URL=https://sightline.example\n")
+    (tmp_path / "local.env").chmod(0o600)
+
+    result = deploy_check(production_env(tmp_path))
+
+    assert result.returncode != 0
+    assert "sightline.E004" in result.stderr
+    assert str(tmp_path / "local.env") in result.stderr
 
 
 # --- Refusing unsafe settings --------------------------------------------------------------

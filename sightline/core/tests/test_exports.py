@@ -36,10 +36,18 @@ from sightline.core.exports import (
     to_pdf,
     to_xlsx,
 )
+from sightline.core.models import Event
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|'/C calc'!A0", "@SUM(1+1)", "-1+2"]
 COLUMNS = ["Reference", "Note", "Due", "Count", "Closed", "Updated"]
 UPDATED = dt.datetime(2026, 3, 5, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def export_request(rf, make_user):
+    request = rf.get("/app/test-list/", {"status": "open", "format": "csv"})
+    request.user = make_user()
+    return request
 
 
 def make_table(rows=None, columns=None) -> Table:
@@ -244,6 +252,102 @@ def test_wide_pdf_tables_are_landscape():
     assert "There is nothing to show." in page.extract_text()
 
 
+LONG_TEXT = (
+    "Agencies will check that every referral about a baby under one names the person who looks "
+    "after the baby most of the time, and record it in the strategy discussion."
+)
+ACTIONS_COLUMNS = [
+    "Reference",
+    "Plan",
+    "Lesson or finding",
+    "Action",
+    "What is expected to change",
+    "Owner agency",
+    "Owner",
+    "Due date",
+    "Status",
+    "Overdue",
+    "Themes",
+    "Impact statement",
+]
+
+
+def wide_list(rows: int = 4, **changes) -> Table:
+    """A list as wide as the actions export: references, names and dates beside long text."""
+    row = {
+        "Reference": "SI-2026-0001",
+        "Plan": "Child A learning plan",
+        "Lesson or finding": LONG_TEXT,
+        "Action": LONG_TEXT,
+        "What is expected to change": LONG_TEXT,
+        "Owner agency": "Northvale Hospitals NHS Foundation Trust",
+        "Owner": "Dr Asha Rao",
+        "Due date": dt.date(2026, 9, 30),
+        "Status": "In progress",
+        "Overdue": False,
+        "Themes": "Neglect, Domestic abuse",
+        "Impact statement": LONG_TEXT,
+        **changes,
+    }
+    return Table(title="Actions", columns=ACTIONS_COLUMNS, rows=[list(row.values())] * rows)
+
+
+def pdf_pages(table: Table) -> list:
+    return PdfReader(io.BytesIO(to_pdf(table))).pages
+
+
+def text_starts(page) -> list[float]:
+    """Where each piece of text on the page starts, from the left edge, in points."""
+    starts = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            starts.append(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
+
+    page.extract_text(visitor_text=visit)
+    return starts
+
+
+def test_wide_pdf_lists_keep_references_names_and_dates_whole_and_on_the_page():
+    pages = pdf_pages(wide_list())
+
+    text = "\n".join(page.extract_text() for page in pages)
+    for whole in ("SI-2026-0001", "Dr Asha Rao", "30 September 2026", "In progress"):
+        assert text.count(whole) == 4, whole
+    # Headers and long text wrap between words, never inside one.
+    words = set(text.split())
+    assert {"Reference", "Impact", "statement", "referral", "discussion."} <= words
+    assert {"Foundation", "Northvale", "Hospitals"} <= words
+    for page in pages:
+        assert page.mediabox.width > page.mediabox.height  # landscape
+        assert max(text_starts(page)) < float(page.mediabox.width) - 30
+
+
+def test_a_narrow_list_stays_portrait_and_keeps_its_cells_whole():
+    table = Table(
+        title="Cases",
+        columns=["Case", "Owner", "Due"],
+        rows=[["SI-2026-0001", "Dr Asha Rao", dt.date(2026, 12, 29)]],
+    )
+
+    [page] = pdf_pages(table)
+
+    assert page.mediabox.width < page.mediabox.height
+    assert "SI-2026-0001 Dr Asha Rao 29 December 2026" in page.extract_text()
+
+
+def test_a_word_too_long_for_any_column_is_the_only_thing_broken():
+    address = "https://www.example.org/" + "a-very-long-path-segment/" * 6
+    pages = pdf_pages(wide_list(**{"Impact statement": f"See {address} for more."}))
+
+    text = "\n".join(page.extract_text() for page in pages)
+    assert address not in text  # broken, as the last resort
+    assert address in text.replace("\n", "")
+    assert text.count("SI-2026-0001") == text.count("Dr Asha Rao") == 4
+    for page in pages:
+        assert max(text_starts(page)) < float(page.mediabox.width) - 30
+
+
 def test_pdf_escapes_markup_in_cells():
     body = to_pdf(make_table(rows=[["<b>x</b>", "<script>alert(1)</script>", None, 1, 0, None]]))
     text = PdfReader(io.BytesIO(body)).pages[0].extract_text()
@@ -330,8 +434,8 @@ def test_importing_exports_does_not_load_weasyprint():
         ("pdf", "application/pdf", b"%PDF-"),
     ],
 )
-def test_export_response(fmt, content_type, magic):
-    response = export_response(make_table(), fmt, "overdue-actions-2026-03-05")
+def test_export_response(fmt, content_type, magic, export_request):
+    response = export_response(export_request, make_table(), fmt, "overdue-actions-2026-03-05")
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == (
@@ -342,18 +446,46 @@ def test_export_response(fmt, content_type, magic):
     assert response.content.startswith(magic)
 
 
+def test_every_export_is_recorded_with_who_which_list_the_filters_and_the_row_count(rf, make_user):
+    request = rf.get(
+        "/app/actions/all/",
+        {"status": "open", "theme": ["3", "4"], "agency": "", "format": "pdf", "page": "2"},
+    )
+    request.user = make_user()
+    rows = ([f"AP-{n:03d}", "Note", None, n, False, None] for n in range(7))  # a generator
+
+    export_response(request, make_table(rows=rows), "pdf", "actions")
+
+    event = Event.objects.get(action="export.list")
+    assert (event.kind, event.actor, event.object_type, event.object_id) == (
+        Event.Kind.READ,
+        request.user,
+        "list",
+        "/app/actions/all/",
+    )
+    assert event.changes == {
+        "list": [None, "Overdue actions"],
+        "format": [None, "pdf"],
+        "filters": [None, {"status": ["open"], "theme": ["3", "4"]}],
+        "rows": [None, 7],
+    }
+
+
 def test_export_formats_lists_the_four():
     assert set(EXPORT_FORMATS) == {"csv", "xlsx", "docx", "pdf"}
 
 
 @pytest.mark.parametrize("fmt", ["html", "", None, "../csv", "CSV "])
-def test_unknown_format_is_a_404(fmt):
+def test_unknown_format_is_a_404(fmt, export_request):
     with pytest.raises(Http404):
-        export_response(make_table(), fmt, "x")
+        export_response(export_request, make_table(), fmt, "x")
+    assert not Event.objects.filter(action="export.list").exists()
 
 
-def test_filename_stem_is_cleaned():
-    response = export_response(make_table(), "csv", '../../etc/"passwd"\r\nX-Evil: 1')
+def test_filename_stem_is_cleaned(export_request):
+    response = export_response(
+        export_request, make_table(), "csv", '../../etc/"passwd"\r\nX-Evil: 1'
+    )
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="')
     assert not set("\r\n/") & set(disposition)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from sightline.core.clocks import get_calendar, today
-from sightline.core.models import Notification
+from sightline.core.models import Event, Notification
 from sightline.learning import services
 from sightline.learning.models import Briefing, Dissemination
 from sightline.learning.tests.test_views_support import ack, date_fields, text, url
@@ -330,3 +330,15 @@ def test_the_home_page_lists_briefings_to_acknowledge(sent_briefing, client_for)
 def test_notifications_link_to_the_right_pages(sent_briefing, people):
     note = Notification.objects.get(user=people["lead"])
     assert note.url.startswith(f"/app/briefings/{sent_briefing.reference}/acknowledge/")
+
+
+def test_the_dissemination_export_is_logged(reach, client_for, people):
+    first, _ = reach
+    address = url("dissemination", first.reference)
+
+    client_for("bu").get(address, {"format": "xlsx"})
+
+    event = Event.objects.get(action="export.list")
+    assert (event.actor, event.object_id) == (people["bu"], address)
+    assert event.changes["list"] == [None, f"{first.reference} {first.title}: dissemination"]
+    assert event.changes["rows"] == [None, 2]

@@ -105,12 +105,19 @@ def test_an_uninvolved_agency_gets_not_found_and_the_attempt_is_logged(partnersh
     assert denied.actor == p.outsider
     assert denied.object_type == "reviews.case"
     assert denied.object_id == reference
+    assert denied.reason == "not allowed"
 
 
-def test_a_case_that_does_not_exist_is_not_found_without_a_log_entry(partnership, cases):
+def test_a_case_that_does_not_exist_is_logged_as_not_found_not_as_a_refusal(partnership, cases):
     with pytest.raises(Http404):
         access.case_for_view(partnership.bu, "SI-2026-9999")
-    assert not Event.objects.filter(action="access.denied").exists()
+
+    looked_up = Event.objects.get(action="access.denied")
+    assert (looked_up.actor, looked_up.object_id, looked_up.reason) == (
+        partnership.bu,
+        "SI-2026-9999",
+        "not found",
+    )
 
 
 def test_an_archived_case_is_hidden_from_everyone(partnership, cases):
@@ -164,6 +171,21 @@ def test_a_reviewer_loses_the_case_once_their_access_ends(partnership, cases):
     with pytest.raises(Http404):
         access.case_for_view(member.user, cases["A"].reference)
     assert not access.can_see_identity(member.user, cases["A"])
+
+
+def test_a_reviewer_whose_access_ended_is_logged_as_ended_not_as_never_allowed(partnership, cases):
+    member = appoint(partnership, cases["A"], today() + timedelta(days=100))
+    CaseMember.objects.filter(pk=member.pk).update(access_ends_on=today() - timedelta(days=1))
+
+    for reference in (cases["A"].reference, cases["B"].reference):
+        with pytest.raises(Http404):
+            access.case_for_view(member.user, reference)
+
+    denied = Event.objects.filter(action="access.denied", actor=member.user)
+    assert {event.object_id: event.reason for event in denied} == {
+        cases["A"].reference: "ended",  # was on the case until yesterday
+        cases["B"].reference: "not allowed",  # never on it
+    }
 
 
 def test_a_reviewer_removed_from_the_case_loses_it(partnership, cases):
@@ -337,10 +359,12 @@ def test_an_agency_lead_completes_only_their_own_agencys_return(partnership):
         access.return_for_completion(p.practitioner, case, p.trust.pk)
     with pytest.raises(Http404):
         access.return_for_completion(p.bu, case, p.elsewhere.pk)
-    assert (
-        Event.objects.filter(action="access.denied", object_type="reviews.agencyreturn").count()
-        == 2
-    )
+    denied = Event.objects.filter(action="access.denied", object_type="reviews.agencyreturn")
+    assert sorted(denied.values_list("reason", flat=True)) == [
+        "not allowed",
+        "not allowed",
+        "not found",  # no return was asked of that agency
+    ]
 
 
 def test_draft_reports_are_for_the_partnership_and_the_reviewer(partnership):
