@@ -23,6 +23,11 @@ SEEN_GRANULARITY = 60
 SEEN_SALT = "sightline.accounts.last-request"
 
 
+def clock() -> int:
+    """The time now, in whole seconds (a function, so tests can move it)."""
+    return int(time.time())
+
+
 def seen_cookie_name() -> str:
     return "__Host-sightline_seen" if settings.SECURE_COOKIES else "sightline_seen"
 
@@ -35,7 +40,7 @@ class SessionPolicyMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        now = int(time.time())
+        now = clock()
         session = request.session
         started = session.get("auth_started", now)
         seen = session.get("auth_seen", now)

@@ -30,7 +30,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sightline.accounts import device_cookie, services
+from sightline.accounts import device_cookie, middleware, services
 from sightline.accounts.access import access_has_ended, principal_for
 from sightline.accounts.forms import (
     ChangePasswordForm,
@@ -90,7 +90,7 @@ def _complete_sign_in(
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
-    now = int(time.time())
+    now = middleware.clock()
     request.session["auth_started"] = now
     request.session["auth_seen"] = now
     services.signin_succeeded(user=user, method=method, device=known)

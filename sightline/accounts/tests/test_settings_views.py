@@ -57,7 +57,7 @@ def post_urls(r) -> list[str]:
     u = r["user"].pk
     membership = Membership.objects.get(user=r["user"])
     return [
-        reverse("settings:user-membership-add", args=[u]),
+        reverse("settings:user-role-propose", args=[u]),
         reverse("settings:user-membership-remove", args=[u, membership.pk]),
         reverse("settings:user-reactivate", args=[u]),
         reverse("settings:theme-archive", args=[r["theme"].pk]),
