@@ -54,7 +54,9 @@ class SessionPolicyMiddleware:
         if self._mfa_missing(request, user) or self._access_ended(user):
             logout(request)
             return redirect("accounts:sign-in")
-        session["auth_started"] = started
+        # Assigning marks the session for saving, so write only what changed.
+        if "auth_started" not in session:
+            session["auth_started"] = started
         if now - seen >= SEEN_GRANULARITY or "auth_seen" not in session:
             session["auth_seen"] = now
         response = self.get_response(request)
