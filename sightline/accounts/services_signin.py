@@ -139,6 +139,10 @@ def device_remember(*, user: User, device: SignInDevice | None = None) -> str:
     again); an unknown one becomes known. Only the token's hash is stored."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
+    # Browsers that have not signed in for the cookie's lifetime are forgotten.
+    SignInDevice.objects.filter(
+        user=user, last_used_at__lt=now - timedelta(days=settings.SIGHTLINE_DEVICE_COOKIE_DAYS)
+    ).delete()
     if device is not None:
         SignInDevice.objects.filter(pk=device.pk).update(
             token_hash=device_token_hash(token), last_used_at=now

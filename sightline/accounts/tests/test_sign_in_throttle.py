@@ -207,6 +207,18 @@ def test_changing_the_password_resetting_two_factor_or_deactivating_revokes_devi
     assert LOCKED_TEXT in enter_password(mine, user.email).content.decode()
 
 
+def test_a_browser_that_has_not_signed_in_for_the_cookies_lifetime_is_unknown_again(person):
+    user, device = person
+    mine = known_browser(user, device)
+    days = settings.SIGHTLINE_DEVICE_COOKIE_DAYS
+    SignInDevice.objects.filter(user=user).update(
+        last_used_at=timezone.now() - timedelta(days=days, minutes=1)
+    )
+    lock_out_unknown_browsers(user.email)
+
+    assert LOCKED_TEXT in enter_password(mine, user.email).content.decode()
+
+
 def test_the_device_cookie_is_long_lived_http_only_strict_and_holds_no_stored_secret(person):
     user, device = person
     browser = Client()
