@@ -31,6 +31,37 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """A whole number above zero, or Sightline refuses to start: a zero or negative lockout or
+    session limit would lock everyone out (or nobody) rather than protect anyone."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number greater than 0, not {raw!r}.")
+    return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (CIDR), each checked at start-up."""
+    import ipaddress
+
+    entries = env_list(name)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/24, "
+                f"separated by commas; {entry!r} is neither."
+            ) from None
+    return entries
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", LOCAL_ENV.get("DJANGO_SECRET_KEY", ""))
 if not SECRET_KEY:
@@ -55,13 +86,22 @@ SIGHTLINE_DEMO = env_bool("SIGHTLINE_DEMO", False)
 if not SIGHTLINE_MFA_REQUIRED and not (SIGHTLINE_DEMO or DEBUG):
     raise ImproperlyConfigured("SIGHTLINE_MFA_REQUIRED may only be relaxed in the local demo.")
 
-# Sign-in protection.
-SIGHTLINE_LOCKOUT_FAILURES = int(os.environ.get("SIGHTLINE_LOCKOUT_FAILURES", "5"))
-SIGHTLINE_LOCKOUT_MINUTES = int(os.environ.get("SIGHTLINE_LOCKOUT_MINUTES", "15"))
-SIGHTLINE_IP_THROTTLE_FAILURES = int(os.environ.get("SIGHTLINE_IP_THROTTLE_FAILURES", "50"))
-SIGHTLINE_SESSION_IDLE_MINUTES = int(os.environ.get("SIGHTLINE_SESSION_IDLE_MINUTES", "30"))
-SIGHTLINE_SESSION_ABSOLUTE_HOURS = int(os.environ.get("SIGHTLINE_SESSION_ABSOLUTE_HOURS", "10"))
-SIGHTLINE_INVITATION_DAYS = int(os.environ.get("SIGHTLINE_INVITATION_DAYS", "7"))
+# Sign-in protection (docs/decisions/0019-sign-in-throttle-proxies-and-device-cookies.md).
+SIGHTLINE_LOCKOUT_FAILURES = env_positive_int("SIGHTLINE_LOCKOUT_FAILURES", 5)
+SIGHTLINE_LOCKOUT_MINUTES = env_positive_int("SIGHTLINE_LOCKOUT_MINUTES", 15)
+SIGHTLINE_IP_THROTTLE_FAILURES = env_positive_int("SIGHTLINE_IP_THROTTLE_FAILURES", 50)
+SIGHTLINE_SESSION_IDLE_MINUTES = env_positive_int("SIGHTLINE_SESSION_IDLE_MINUTES", 30)
+SIGHTLINE_SESSION_ABSOLUTE_HOURS = env_positive_int("SIGHTLINE_SESSION_ABSOLUTE_HOURS", 10)
+SIGHTLINE_INVITATION_DAYS = env_positive_int("SIGHTLINE_INVITATION_DAYS", 7)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); none by default.
+SIGHTLINE_TRUSTED_PROXIES = env_networks("SIGHTLINE_TRUSTED_PROXIES")
+# How long a browser that signed in stays known to the sign-in throttle (its device cookie).
+SIGHTLINE_DEVICE_COOKIE_DAYS = env_positive_int("SIGHTLINE_DEVICE_COOKIE_DAYS", 180)
+# The sign-in lockout above is the one limit on wrong codes: django-otp's own growing delay
+# after each wrong code would refuse a right code typed straight after, and would let anyone
+# who knows a password keep its owner waiting from every browser.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Documents.
 SIGHTLINE_UPLOAD_MAX_BYTES = int(

@@ -114,7 +114,7 @@ def test_fenced_blocks_and_double_backtick_spans_are_read_correctly():
 
 
 SETTINGS = ROOT / "config" / "settings.py"
-ENV_READERS = {"env_bool", "env_list"}
+ENV_READERS = {"env_bool", "env_list", "env_positive_int", "env_networks"}
 
 
 def _is_os_environ(node: ast.AST) -> bool:
@@ -128,7 +128,7 @@ def _is_os_environ(node: ast.AST) -> bool:
 
 def variables_read_by_settings(source: str) -> set[str]:
     """Every environment variable `config/settings.py` reads: `os.environ.get("X", ...)`,
-    `os.environ["X"]`, and its helpers `env_bool("X", ...)` and `env_list("X", ...)`."""
+    `os.environ["X"]`, and its helpers (`ENV_READERS`) such as `env_bool("X", ...)`."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         key = None
@@ -176,5 +176,6 @@ def test_settings_variables_are_found_in_every_form():
     source = (
         'import os\nA = os.environ.get("A", "x")\nB = os.environ["B"]\n'
         'C = env_bool("C", False)\nD = env_list(\n    "D", "a,b"\n)\nE = other("E")\n'
+        'F = env_positive_int("F", 5)\nG = env_networks("G")\n'
     )
-    assert variables_read_by_settings(source) == {"A", "B", "C", "D"}
+    assert variables_read_by_settings(source) == {"A", "B", "C", "D", "F", "G"}

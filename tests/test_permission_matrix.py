@@ -35,6 +35,8 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from PIL import Image
 
+from sightline.accounts import services as account_services
+from sightline.accounts.access import principal_for
 from sightline.accounts.models import Role
 from sightline.actions import services as action_services
 from sightline.actions.models import Action, ActionPlan
@@ -94,6 +96,8 @@ class World:
     and records made on first use, one set per relationship."""
 
     def __init__(self, make_user, agency_factory, role: str):
+        self.make_user = make_user
+        self.agency_factory = agency_factory
         self.home = agency_factory("Home agency")
         self.away = agency_factory("Other agency")
         self.author = make_user(BU, agency=agency_factory("Partnership business unit"))
@@ -155,6 +159,40 @@ class World:
             return update.evidence.get()
 
         return self.once(("document", rel), build)
+
+    # Two-person grants. For a grant, own_agency means a grant at the user's agency for someone
+    # else, other_agency a grant at another agency, and named_owner a grant for the user under
+    # test themselves. Unless said otherwise, another system administrator proposed it.
+
+    def admin(self):
+        return self.once(
+            "admin",
+            lambda: self.make_user(SA, agency=self.agency_factory("Partnership IT")),
+        )
+
+    def person(self, rel: str):
+        """Someone the grant or proposal is for: in the user's agency, in another, or the user."""
+        if rel == NAMED:
+            return self.user
+        return self.once(
+            ("person", rel),
+            lambda: self.make_user(PR, agency=self.home if rel == OWN else self.away),
+        )
+
+    def grant(self, rel: str, role: str = AL, own_proposal: bool = False):
+        def build():
+            proposer = self.admin()
+            if own_proposal and rel != NAMED and principal_for(self.user).can_manage_settings:
+                proposer = self.user
+            return account_services.grant_propose(
+                by=proposer,
+                user=self.person(rel),
+                agency=self.home if rel == OWN else self.away,
+                role=role,
+                reason="Needs it for their work",
+            )
+
+        return self.once(("grant", rel, role, own_proposal), build)
 
 
 # --------------------------------------------------------------------------- cases
@@ -230,6 +268,25 @@ def action_data(world: World, rel: str) -> dict:
 
 def progress_data(world: World, rel: str) -> dict:
     return {"note": "Progress made"}
+
+
+def grant_pk(role: str = AL, own_proposal: bool = False):
+    def kwargs(world: World, rel: str) -> dict:
+        return {"pk": world.grant(rel, role, own_proposal).pk}
+
+    return kwargs
+
+
+def person_pk(world: World, rel: str) -> dict:
+    return {"pk": world.person(rel).pk}
+
+
+def refuse_data(world: World, rel: str) -> dict:
+    return {"reason": "They do not need it"}
+
+
+def propose_data(world: World, rel: str) -> dict:
+    return {"agency": world.home.pk, "role": AL, "reason": "Needs it for their work"}
 
 
 @dataclass(frozen=True)
@@ -364,6 +421,56 @@ CASES: list[Case] = [
                 405, 404, 404, 404, 404, 404, 405, 404, 302)),
         )
     ],
+    # Two-person grants ------------------------------------------------------------------------
+    # Settings managers propose, never for themselves (the refusal shows its reason: 200).
+    Case("settings:user-role-propose", person_pk, GET, by_role(
+        405, 404, 404, 404, 404, 404, 405, 404, 302)),
+    Case("settings:user-role-propose", person_pk, POST, by_role(
+        R(302, 302, 200), 404, 404, 404, 404, 404, R(302, 302, 200), 404, 302),
+        data_factory=propose_data),
+    # Settings managers see every proposal; partner leads those of the business unit role.
+    Case("settings:grant-list", no_args, GET, by_role(
+        200, 200, 404, 404, 404, 404, 200, 404, 302)),
+    Case("settings:grant-list", no_args, POST, by_role(
+        405, 405, 404, 404, 404, 404, 405, 404, 302)),
+    Case("settings:grant-detail", grant_pk(AL), GET, by_role(
+        200, 404, 404, 404, 404, 404, 200, 404, 302), variant="agency-lead"),
+    Case("settings:grant-detail", grant_pk(BU), GET, by_role(
+        200, 200, 404, 404, 404, 404, 200, 404, 302), variant="business-unit"),
+    Case("settings:grant-detail", grant_pk(AL), POST, by_role(
+        405, 405, 404, 404, 404, 404, 405, 404, 302), variant="agency-lead"),
+    # The business unit confirms or refuses; a partner lead does so for the business unit role;
+    # another system administrator or the business unit for the system administrator role.
+    # Someone who may see the proposal but not decide it is told why (200). Nobody decides a
+    # grant for themselves.
+    *[
+        case
+        for url_name, data in (
+            ("settings:grant-confirm", None),
+            ("settings:grant-refuse", refuse_data),
+        )
+        for case in (
+            Case(url_name, grant_pk(AL), GET, by_role(
+                405, 405, 404, 404, 404, 404, 405, 404, 302), variant="agency-lead"),
+            Case(url_name, grant_pk(AL), POST, by_role(
+                R(302, 302, 200), 404, 404, 404, 404, 404, 200, 404, 302),
+                variant="agency-lead", data_factory=data),
+            Case(url_name, grant_pk(BU), POST, by_role(
+                200, R(302, 302, 200), 404, 404, 404, 404, 200, 404, 302),
+                variant="business-unit", data_factory=data),
+            Case(url_name, grant_pk(SA), POST, by_role(
+                R(302, 302, 200), 404, 404, 404, 404, 404, R(302, 302, 200), 404, 302),
+                variant="system-admin", data_factory=data),
+        )
+    ],
+    # Only the proposer withdraws.
+    Case("settings:grant-withdraw", grant_pk(AL), GET, by_role(
+        405, 405, 404, 404, 404, 404, 405, 404, 302), variant="proposed-by-another"),
+    Case("settings:grant-withdraw", grant_pk(AL), POST, by_role(
+        200, 404, 404, 404, 404, 404, 200, 404, 302), variant="proposed-by-another"),
+    Case("settings:grant-withdraw", grant_pk(AL, own_proposal=True), POST, by_role(
+        R(302, 302, 200), 404, 404, 404, 404, 404, R(302, 302, 200), 404, 302),
+        variant="own-proposal"),
 ]  # fmt: skip
 
 # URL namespaces whose every URL must have a GET and a POST row.
@@ -435,6 +542,15 @@ def _url_names(namespace: str) -> set[str]:
 def test_every_url_is_in_the_matrix(namespace):
     names = _url_names(namespace)
     assert names, f"no URLs found in {namespace}"
+    for method in (GET, POST):
+        covered = {case.url_name for case in CASES if case.method == method}
+        assert names <= covered, f"{method} rows missing for {sorted(names - covered)}"
+
+
+def test_every_grant_url_is_in_the_matrix():
+    names = {n for n in _url_names("settings") if n.startswith("settings:grant-")}
+    names.add("settings:user-role-propose")
+    assert len(names) == 6
     for method in (GET, POST):
         covered = {case.url_name for case in CASES if case.method == method}
         assert names <= covered, f"{method} rows missing for {sorted(names - covered)}"

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.http import Http404
 
-from sightline.accounts.models import CASE_MATERIAL_ROLES, Agency, Membership, Role, User
+from sightline.accounts.models import (
+    CASE_MATERIAL_ROLES,
+    Agency,
+    Membership,
+    Role,
+    RoleGrant,
+    User,
+)
 from sightline.core.clocks import today
 from sightline.core.events import record_event
 from sightline.core.models import Event
@@ -161,3 +169,85 @@ def user_for_settings(user, pk: int) -> User:
 def require_settings_manager(user) -> None:
     """Function-level check for the settings pages (404 for everyone else)."""
     _require_settings_manager(user)
+
+
+# --- Two-person grants ---------------------------------------------------------------------
+
+
+def can_see_grants(user) -> bool:
+    """The grant pages: settings managers, and partner leads (who confirm business-unit
+    grants)."""
+    p = principal_for(user)
+    return p.can_manage_settings or p.has_role(Role.PARTNER_LEAD)
+
+
+def require_grant_viewer(user) -> None:
+    if not can_see_grants(user):
+        raise Http404("Not found")
+
+
+def grants_visible_to(user) -> QuerySet[RoleGrant]:
+    """Settings managers see every proposal; a partner lead sees those of the business-unit
+    role, which they confirm; nobody else sees any."""
+    p = principal_for(user)
+    qs = RoleGrant.objects.select_related("user", "agency", "proposed_by", "decided_by")
+    if p.can_manage_settings:
+        return qs
+    if p.has_role(Role.PARTNER_LEAD):
+        return qs.filter(role=Role.BUSINESS_UNIT)
+    return qs.none()
+
+
+def grant_for_view(user, pk) -> RoleGrant:
+    require_grant_viewer(user)
+    try:
+        grant = grants_visible_to(user).get(pk=pk)
+    except (RoleGrant.DoesNotExist, ValueError, TypeError):
+        if RoleGrant.objects.filter(pk=pk).exists():
+            raise deny(user, object_type="accounts.rolegrant", object_id=str(pk)) from None
+        raise Http404("Not found") from None
+    return grant
+
+
+def grant_confirm_problem(user, grant: RoleGrant, verb: str = "confirm") -> str | None:
+    """Why `user` may not confirm (or refuse) the proposal, in words for the page; None if
+    they may."""
+    if grant.status != RoleGrant.Status.PROPOSED:
+        return f"This proposal has already been {grant.get_status_display().lower()}"
+    if user.pk == grant.user_id:
+        return f"You cannot {verb} a role or duty for yourself"
+    if user.pk == grant.proposed_by_id:
+        return f"You proposed this, so someone else must {verb} it"
+    if not (principal_for(user).roles & grant.confirmer_roles):
+        if grant.role == Role.BUSINESS_UNIT:
+            return f"Only a partner lead can {verb} the business unit role"
+        if grant.role == Role.SYSTEM_ADMIN:
+            return (
+                f"Only another system administrator or the business unit can {verb} "
+                "the system administrator role"
+            )
+        return f"Only the business unit can {verb} this"
+    return None
+
+
+def grant_withdraw_problem(user, grant: RoleGrant) -> str | None:
+    if grant.status != RoleGrant.Status.PROPOSED:
+        return f"This proposal has already been {grant.get_status_display().lower()}"
+    if user.pk != grant.proposed_by_id:
+        return "Only the person who proposed it can withdraw it"
+    return None
+
+
+def grants_to_confirm(user) -> QuerySet[RoleGrant]:
+    """Open proposals this user may confirm: not their own, not for themselves, of a role
+    their own role confirms."""
+    p = principal_for(user)
+    roles = [r for r in Role.values if RoleGrant.confirmer_roles_for(r) & p.roles]
+    if p.user_id is None or not roles:
+        return RoleGrant.objects.none()
+    return (
+        grants_visible_to(user)
+        .filter(status=RoleGrant.Status.PROPOSED, role__in=roles)
+        .exclude(user_id=p.user_id)
+        .exclude(proposed_by_id=p.user_id)
+    )

@@ -182,6 +182,12 @@ class InviteUserForm(forms.Form):
             "For time-limited accounts such as an independent reviewer. For example, 27 3 2027"
         ),
     )
+    reason = forms.CharField(
+        label="Why do they need this role?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The person who confirms the role reads this",
+        error_messages={"required": "Enter why they need this role"},
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -206,6 +212,9 @@ class UserDetailsForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
+    """Propose a role, or duties on a role the person already holds (for a second person to
+    confirm)."""
+
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.filter(active=True),
@@ -222,6 +231,13 @@ class MembershipForm(forms.Form):
         choices=Duty.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text="To add a duty to a role they already hold, choose that agency and role",
+    )
+    reason = forms.CharField(
+        label="Why do they need it?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The person who confirms it reads this",
+        error_messages={"required": "Enter why they need it"},
     )
 
 

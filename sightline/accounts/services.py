@@ -1,4 +1,8 @@
-"""Every write to agencies, users, memberships and sign-in state."""
+"""Every write to agencies, users, memberships and sign-in state.
+
+Sign-in protection (the lockout, device cookies, recovery codes) is in `services_signin`, and
+two-person grants of roles and duties in `services_grants`; the names other code reaches
+through this module are re-exported here."""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F
@@ -16,9 +19,30 @@ from sightline.accounts.models import (
     Agency,
     Invitation,
     Membership,
-    SignInFailure,
+    RecoveryCodeDevice,
     User,
     UserSession,
+)
+from sightline.accounts.services_grants import (  # noqa: F401 - re-exported
+    GrantRefused,
+    direct_grant_problem,
+    grant_confirm,
+    grant_label,
+    grant_propose,
+    grant_refuse,
+    grant_withdraw,
+    membership_apply,
+)
+from sightline.accounts.services_signin import (  # noqa: F401 - re-exported
+    device_remember,
+    devices_forget,
+    dummy_password_work,
+    recovery_codes_issue,
+    recovery_codes_left,
+    signin_failed,
+    signin_is_throttled,
+    signin_succeeded,
+    signin_throttled,
 )
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.models import Event
@@ -29,41 +53,7 @@ AGENCY_FIELDS = ["name", "short_name", "kind", "email_domains", "safeguarding_le
 USER_FIELDS = ["full_name", "job_title", "access_ends_on"]
 
 
-# --- Sign-in protection --------------------------------------------------------------------
-
-
-def _normalise(username: str) -> str:
-    return (username or "").strip().lower()[:254]
-
-
-def signin_is_throttled(*, username: str, ip: str | None) -> bool:
-    """Locked when this e-mail has too many recent failures (whatever address they came from),
-    or this address has too many failures across e-mails."""
-    since = timezone.now() - timedelta(minutes=settings.SIGHTLINE_LOCKOUT_MINUTES)
-    recent = SignInFailure.objects.filter(at__gte=since)
-    if recent.filter(username=_normalise(username)).count() >= settings.SIGHTLINE_LOCKOUT_FAILURES:
-        return True
-    if ip and recent.filter(ip_address=ip).count() >= settings.SIGHTLINE_IP_THROTTLE_FAILURES:
-        return True
-    return False
-
-
-@transaction.atomic
-def signin_failed(*, username: str, ip: str | None, stage: str = "password") -> None:
-    SignInFailure.objects.create(username=_normalise(username), ip_address=ip, stage=stage)
-    record_event(
-        action=f"auth.{stage}_failed",
-        kind=Event.Kind.AUTH,
-        actor_label=_normalise(username),
-    )
-
-
-@transaction.atomic
-def signin_succeeded(*, user: User, method: str) -> None:
-    SignInFailure.objects.filter(username=_normalise(user.email)).delete()
-    record_event(
-        action="auth.signed_in", kind=Event.Kind.AUTH, actor=user, changes={"method": method}
-    )
+# --- Sign-in protection (in services_signin) -----------------------------------------------
 
 
 def signout_recorded(*, user: User) -> None:
@@ -74,6 +64,7 @@ def _end_sessions(user: User) -> int:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
+    devices_forget(user)
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     return len(keys)
@@ -115,7 +106,7 @@ def agency_update(*, agency: Agency, by: User, expected_version: int, **fields) 
 @transaction.atomic
 def user_invite(
     *,
-    by: User,
+    by: User | None,
     email: str,
     full_name: str,
     agency: Agency,
@@ -123,8 +114,15 @@ def user_invite(
     job_title: str = "",
     duties: list[str] | None = None,
     access_ends_on=None,
+    reason: str = "",
+    propose: bool = False,
 ) -> User:
-    """Create the account with no usable password and send a set-password invitation."""
+    """Create the account with no usable password and send a set-password invitation.
+
+    The role is a proposal that a second person confirms (`grant_propose`), unless it is a
+    grant nobody needs to confirm (`direct_grant_problem`: made by the system, or the reviewer
+    role the business unit gives with a case appointment) and `propose` is not asked for. The
+    invitation is sent either way: the account works at once, the role once confirmed."""
     user = User(
         email=email.strip().lower(),
         full_name=full_name,
@@ -134,13 +132,31 @@ def user_invite(
     user.set_unusable_password()
     user.full_clean()
     user.save()
-    create_record(Membership(user=user, agency=agency, role=role, duties=duties or []), by=by)
+    direct = by is None or (
+        not propose and direct_grant_problem(by=by, user=user, role=role, duties=duties) is None
+    )
     record_event(
         action="user.invite",
         actor=by,
         obj=user,
-        changes={"email": [None, user.email], "agency": [None, agency.pk], "role": [None, role]},
+        changes={
+            "email": [None, user.email],
+            "agency": [None, agency.pk],
+            "role": [None, role],
+            "role_pending": not direct,
+        },
     )
+    if direct:
+        membership_apply(user=user, by=by, agency=agency, role=role, duties=duties)
+    else:
+        grant_propose(
+            by=by,
+            user=user,
+            agency=agency,
+            role=role,
+            duties=duties,
+            reason=reason or f"Invited to Sightline by {by}",
+        )
     invitation = Invitation.objects.create(
         user=user,
         invited_by=by,
@@ -241,6 +257,7 @@ def user_reset_two_factor(*, user: User, by: User) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     _end_sessions(user)
     record_event(action="user.two_factor_reset", actor=by, obj=user)
 
@@ -254,6 +271,7 @@ def user_password_changed(*, user: User, keep_session_key: str | None = None) ->
     ended = list(others.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=ended).delete()
     others.delete()
+    devices_forget(user)
     if keep_session_key:
         UserSession.objects.update_or_create(
             session_key=keep_session_key, defaults={"user": user, "ip_address": current_ip.get()}
@@ -263,30 +281,25 @@ def user_password_changed(*, user: User, keep_session_key: str | None = None) ->
 
 @transaction.atomic
 def membership_add(
-    *, user: User, by: User, agency: Agency, role: str, duties: list[str] | None = None
+    *, user: User, by: User | None, agency: Agency, role: str, duties: list[str] | None = None
 ) -> Membership:
-    existing = Membership.objects.filter(user=user, agency=agency, role=role).first()
-    if existing is not None:
-        Membership.objects.filter(pk=existing.pk).update(
-            active=True, archived_at=None, duties=duties or [], version=F("version") + 1
-        )
-        existing.refresh_from_db()
-        membership = existing
-    else:
-        membership = create_record(
-            Membership(user=user, agency=agency, role=role, duties=duties or []), by=by
-        )
-    record_event(
-        action="membership.add",
-        actor=by,
-        obj=user,
-        changes={"membership": [None, f"{agency.pk}:{role}"], "duties": [None, duties or []]},
-    )
-    return membership
+    """Give a role directly, without a second person. Only for grants nobody needs to confirm:
+    made by the system (`by=None`: the demo, the tests), or the independent reviewer role the
+    business unit gives with a case appointment (`direct_grant_problem`). Every other grant is
+    proposed with `grant_propose` and takes effect when confirmed; this raises `GrantRefused`
+    for them. No page calls this with `by=None`."""
+    if by is not None:
+        problem = direct_grant_problem(by=by, user=user, role=role, duties=duties)
+        if problem:
+            raise GrantRefused(problem)
+    return membership_apply(user=user, by=by, agency=agency, role=role, duties=duties)
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
+    """Taking a role away needs one person (it only narrows access), but not oneself."""
+    if by is not None and by.pk == membership.user_id:
+        raise GrantRefused("You cannot remove your own role. Ask another administrator")
     Membership.objects.filter(pk=membership.pk).update(
         active=False, archived_at=timezone.now(), version=F("version") + 1
     )
@@ -296,8 +309,3 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         obj=membership.user,
         changes={"membership": [f"{membership.agency_id}:{membership.role}", None]},
     )
-
-
-def dummy_password_work(password: str) -> None:
-    """Spend the same time as a real check, so a throttled or unknown account is not revealed."""
-    make_password(password)

@@ -8,7 +8,6 @@ urlpatterns = [
     path("sign-in/", views_auth.sign_in, name="sign-in"),
     path("sign-in/code/", views_auth.sign_in_code, name="sign-in-code"),
     path("sign-in/set-up-two-factor/", views_auth.two_factor_setup, name="two-factor-setup"),
-    path("sign-in/recovery-codes/", views_auth.recovery_codes, name="recovery-codes"),
     path("sign-out/", views_auth.sign_out, name="sign-out"),
     path("invitation/<str:token>/", views_auth.invitation, name="invitation"),
     path("password-reset/", views_auth.password_reset, name="password-reset"),

@@ -1,14 +1,21 @@
-"""The settings area at /app/settings/: agencies, users, themes, working days, deadlines and the
-library search's synonyms (whose views are in `sightline.publishing.views_settings`)."""
+"""The settings area at /app/settings/: agencies, users, the roles waiting for confirmation,
+themes, working days, deadlines and the library search's synonyms (whose views are in
+`sightline.publishing.views_settings`)."""
 
 from django.urls import path
 
-from sightline.accounts import views_settings, views_settings_people, views_settings_reference
+from sightline.accounts import (
+    views_settings,
+    views_settings_grants,
+    views_settings_people,
+    views_settings_reference,
+)
 from sightline.publishing import views_settings as publishing
 
 app_name = "settings"
 
 people = views_settings_people
+grants = views_settings_grants
 reference = views_settings_reference
 
 urlpatterns = [
@@ -22,7 +29,7 @@ urlpatterns = [
     path("users/invite/", people.user_invite, name="user-invite"),
     path("users/<int:pk>/", people.user_detail, name="user-detail"),
     path("users/<int:pk>/change/", people.user_edit, name="user-edit"),
-    path("users/<int:pk>/roles/add/", people.user_membership_add, name="user-membership-add"),
+    path("users/<int:pk>/roles/propose/", people.user_role_propose, name="user-role-propose"),
     path(
         "users/<int:pk>/roles/<int:membership_pk>/remove/",
         people.user_membership_remove,
@@ -35,6 +42,12 @@ urlpatterns = [
         people.user_reset_two_factor,
         name="user-reset-two-factor",
     ),
+    # Roles and duties waiting for a second person to confirm them
+    path("roles-to-confirm/", grants.grant_list, name="grant-list"),
+    path("roles-to-confirm/<int:pk>/", grants.grant_detail, name="grant-detail"),
+    path("roles-to-confirm/<int:pk>/confirm/", grants.grant_confirm, name="grant-confirm"),
+    path("roles-to-confirm/<int:pk>/refuse/", grants.grant_refuse, name="grant-refuse"),
+    path("roles-to-confirm/<int:pk>/withdraw/", grants.grant_withdraw, name="grant-withdraw"),
     # Themes
     path("themes/", reference.theme_list, name="theme-list"),
     path("themes/add/", reference.theme_create, name="theme-create"),

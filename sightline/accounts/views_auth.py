@@ -3,7 +3,9 @@ password reset.
 
 A user is only logged in (Django `login()`) after the second factor, so every signed-in session
 is verified. Between the steps the session holds the pending user id, bound to their session
-hash and a short expiry.
+hash and a short expiry. Every step that checks a secret (password, code, enrolment code) asks
+`signin_is_throttled` first, for this browser if its device cookie names the account
+(`device_cookie`); a complete sign-in gives the browser a new device cookie.
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sightline.accounts import services
+from sightline.accounts import device_cookie, middleware, services
 from sightline.accounts.access import access_has_ended, principal_for
 from sightline.accounts.forms import (
     ChangePasswordForm,
@@ -39,13 +40,15 @@ from sightline.accounts.forms import (
     SetPasswordForm,
     SignInForm,
 )
-from sightline.accounts.models import User
+from sightline.accounts.models import RecoveryCodeDevice, SignInDevice, User
 from sightline.accounts.tasks import send_password_reset
 from sightline.core.requestcontext import client_ip
 
 PENDING_SECONDS = 600
-RECOVERY_CODES = 10
 GENERIC_FAILURE = "Enter a correct email address and password"
+WAIT_MESSAGE = "You entered a code a moment ago. Wait a few seconds, then enter the code again"
+# `_match_code` answers this when the device asks for a pause between attempts: not a failure.
+WAIT = object()
 
 
 def _throttled_message() -> str:
@@ -78,15 +81,33 @@ def _clear_pending(request) -> None:
         request.session.pop(key, None)
 
 
-def _complete_sign_in(request, user: User, device=None, method: str = "password") -> None:
+def _complete_sign_in(
+    request, user: User, device=None, method: str = "password", known: SignInDevice | None = None
+) -> str:
+    """Log the user in; the new device-cookie token for this browser is returned, for
+    `_remember_browser` to put on the response."""
     _clear_pending(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
-    now = int(time.time())
+    now = middleware.clock()
     request.session["auth_started"] = now
     request.session["auth_seen"] = now
-    services.signin_succeeded(user=user, method=method)
+    services.signin_succeeded(user=user, method=method, device=known)
+    return services.device_remember(user=user, device=known)
+
+
+def _remember_browser(request, response, user: User, token: str):
+    device_cookie.remember(request, response, user, token)
+    return response
+
+
+def _throttled(request, user: User, stage: str, known: SignInDevice | None):
+    """An attempt refused by the lockout: logged, not counted, back to the start."""
+    _clear_pending(request)
+    services.signin_throttled(username=user.email, stage=stage, device=known)
+    messages.error(request, _throttled_message())
+    return redirect("accounts:sign-in")
 
 
 def _safe_next(request) -> str:
@@ -111,25 +132,33 @@ def sign_in(request):
         email = form.cleaned_data["email"].lower()
         password = form.cleaned_data["password"]
         ip = client_ip(request)
-        if services.signin_is_throttled(username=email, ip=ip):
+        known = device_cookie.known_device_for_email(request, email)
+        if services.signin_is_throttled(username=email, ip=ip, device=known):
             services.dummy_password_work(password)
-            services.signin_failed(username=email, ip=ip, stage="throttled")
+            services.signin_throttled(username=email, stage="password", device=known)
             form.add_error(None, _throttled_message())
         else:
             user = authenticate(request, username=email, password=password)
             if user is None or access_has_ended(user):
-                services.signin_failed(username=email, ip=ip)
+                services.signin_failed(username=email, ip=ip, device=known)
                 form.add_error(None, GENERIC_FAILURE)
             else:
-                return _after_password(request, user)
+                return _after_password(request, user, known)
+    timed_out = request.GET.get("timed_out")
     return render(
         request,
         "accounts/sign_in.html",
-        {"form": form, "timed_out": "timed_out" in request.GET, "next": _safe_next(request)},
+        {
+            "form": form,
+            "timed_out": timed_out if timed_out in ("idle", "absolute") else None,
+            "idle_minutes": settings.SIGHTLINE_SESSION_IDLE_MINUTES,
+            "absolute_hours": settings.SIGHTLINE_SESSION_ABSOLUTE_HOURS,
+            "next": _safe_next(request),
+        },
     )
 
 
-def _after_password(request, user: User):
+def _after_password(request, user: User, known: SignInDevice | None = None):
     next_url = _safe_next(request)
     _set_pending(request, user)
     request.session["pending_next"] = next_url
@@ -137,8 +166,11 @@ def _after_password(request, user: User):
         return redirect("accounts:sign-in-code")
     if settings.SIGHTLINE_MFA_REQUIRED and principal_for(user).needs_mfa:
         return redirect("accounts:two-factor-setup")
-    _complete_sign_in(request, user, method="password only (two-factor not required)")
-    return redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+    token = _complete_sign_in(
+        request, user, method="password only (two-factor not required)", known=known
+    )
+    response = redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+    return _remember_browser(request, response, user, token)
 
 
 @never_cache
@@ -150,32 +182,44 @@ def sign_in_code(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        if services.signin_is_throttled(username=user.email, ip=ip):
-            _clear_pending(request)
-            services.signin_failed(username=user.email, ip=ip, stage="throttled")
-            messages.error(request, _throttled_message())
-            return redirect("accounts:sign-in")
+        known = device_cookie.known_device(request, user)
+        if services.signin_is_throttled(username=user.email, ip=ip, device=known):
+            return _throttled(request, user, "code", known)
         device = _match_code(user, form.cleaned_data["code"])
-        if device is None:
-            services.signin_failed(username=user.email, ip=ip, stage="code")
+        if device is WAIT:
+            form.add_error("code", WAIT_MESSAGE)
+        elif device is None:
+            services.signin_failed(username=user.email, ip=ip, stage="code", device=known)
             form.add_error("code", "The code is not correct or has already been used")
         else:
-            method = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
-            _complete_sign_in(request, user, device, method=method)
-            return redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+            method = "recovery code" if isinstance(device, RecoveryCodeDevice) else "authenticator"
+            token = _complete_sign_in(request, user, device, method=method, known=known)
+            response = redirect(request.session.pop("pending_next", settings.LOGIN_REDIRECT_URL))
+            return _remember_browser(request, response, user, token)
     return render(request, "accounts/sign_in_code.html", {"form": form})
 
 
+def _waiting(device) -> bool:
+    """Whether the device asks for a pause before the next attempt (django-otp's growing delay
+    after a wrong code, if a deployment switches it on). A code refused for that is not a
+    wrong code, so it is not counted as a failure."""
+    allowed = getattr(device, "verify_is_allowed", None)
+    return allowed is not None and not allowed()[0]
+
+
 def _match_code(user: User, code: str):
-    """The device that accepts the code: an authenticator code is tried only on the authenticator
-    and a recovery code only on the recovery codes, so a mistyped code of one kind does not
-    throttle the other."""
+    """The device that accepts the code, or `WAIT`, or None: an authenticator code is tried only
+    on the authenticator and a recovery code only on the recovery codes, so a mistyped code of
+    one kind does not throttle the other."""
     with transaction.atomic():
         devices = list(devices_for_user(user, for_verify=True))
         lengths = {d.digits for d in devices if isinstance(d, TOTPDevice)}
         authenticator_code = code.isdigit() and len(code) in lengths
-        for device in devices:
-            if isinstance(device, TOTPDevice) == authenticator_code and device.verify_token(code):
+        candidates = [d for d in devices if isinstance(d, TOTPDevice) == authenticator_code]
+        if candidates and all(_waiting(d) for d in candidates):
+            return WAIT
+        for device in candidates:
+            if device.verify_token(code):
                 return device
     return None
 
@@ -203,42 +247,35 @@ def two_factor_setup(request):
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        # Enrolment checks a code against the new authenticator's secret, shown on this page:
+        # it is throttled exactly like the code step, against this browser or the account.
+        ip = client_ip(request)
+        known = device_cookie.known_device(request, user)
+        if services.signin_is_throttled(username=user.email, ip=ip, device=known):
+            return _throttled(request, user, "enrol", known)
+        if _waiting(device):
+            form.add_error("code", WAIT_MESSAGE)
+        elif device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            codes = _issue_recovery_codes(user)
-            _complete_sign_in(request, user, device, method="authenticator (enrolled)")
-            request.session["recovery_codes"] = codes
-            return redirect("accounts:recovery-codes")
-        services.signin_failed(username=user.email, ip=client_ip(request), stage="enrol")
-        form.add_error(
-            "code", "The code is not correct. Check the time on your phone and try again"
-        )
+            codes = services.recovery_codes_issue(user=user)
+            token = _complete_sign_in(
+                request, user, device, method="authenticator (enrolled)", known=known
+            )
+            # The codes are shown in this response only: they are never stored in clear, in
+            # the session or anywhere else, so reloading or going back cannot show them again.
+            response = render(request, "accounts/recovery_codes.html", {"codes": codes})
+            return _remember_browser(request, response, user, token)
+        else:
+            services.signin_failed(username=user.email, ip=ip, stage="enrol", device=known)
+            form.add_error(
+                "code", "The code is not correct. Check the time on your phone and try again"
+            )
     qr, secret = _qr_data_uri(device, user)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(
         request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": grouped}
     )
-
-
-def _issue_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        token = StaticToken.random_token()
-        device.token_set.create(token=token)
-        codes.append(token)
-    return codes
-
-
-@never_cache
-@login_required
-def recovery_codes(request):
-    codes = request.session.pop("recovery_codes", None)
-    if not codes:
-        return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
 @require_POST
@@ -340,6 +377,6 @@ def account(request):
             "has_authenticator": TOTPDevice.objects.filter(
                 user=request.user, confirmed=True
             ).exists(),
-            "recovery_left": StaticToken.objects.filter(device__user=request.user).count(),
+            "recovery_left": services.recovery_codes_left(request.user),
         },
     )

@@ -1,7 +1,8 @@
 """The settings area: the index page and what every settings page shares.
 
-Pages for agencies and users are in `views_settings_people`; themes, calendar overrides and
-clocks in `views_settings_reference`; the library search's synonyms in
+Pages for agencies and users are in `views_settings_people`; the roles waiting for
+confirmation in `views_settings_grants` (which partner leads may also open); themes, calendar
+overrides and clocks in `views_settings_reference`; the library search's synonyms in
 `sightline.publishing.views_settings`. Every page is for settings managers only (business unit
 and system administrators): anyone else signed in gets 404, anyone signed out is sent to sign in.
 """
@@ -30,6 +31,12 @@ SECTIONS = [
         "Users",
         "settings:user-list",
         "Invite people, change their roles and agencies, and deactivate accounts.",
+    ),
+    (
+        "Roles waiting for confirmation",
+        "settings:grant-list",
+        "Roles and duties one person has proposed, which take effect when a second person "
+        "confirms them.",
     ),
     (
         "Themes",

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sightline.accounts import services
+from sightline.accounts import services, services_grants
 from sightline.accounts.access import agency_for_settings, user_for_settings
 from sightline.accounts.forms import (
     AgencyForm,
@@ -18,7 +18,15 @@ from sightline.accounts.forms import (
     ReasonForm,
     UserDetailsForm,
 )
-from sightline.accounts.models import Agency, Duty, Invitation, Membership, Role, User
+from sightline.accounts.models import (
+    Agency,
+    Duty,
+    Invitation,
+    Membership,
+    Role,
+    RoleGrant,
+    User,
+)
 from sightline.accounts.views_settings import paginate, settings_page, sort_queryset
 from sightline.core.forms import BaseForm
 from sightline.core.models import Event
@@ -170,18 +178,29 @@ def user_invite(request):
     form = InviteUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = services.user_invite(
-            by=request.user,
-            email=data["email"],
-            full_name=data["full_name"],
-            agency=data["agency"],
-            role=data["role"],
-            job_title=data["job_title"],
-            duties=list(data["duties"]),
-            access_ends_on=data["access_ends_on"],
-        )
-        messages.success(request, f"Invitation sent to {user.email}")
-        return redirect("settings:user-detail", pk=user.pk)
+        try:
+            user = services.user_invite(
+                by=request.user,
+                email=data["email"],
+                full_name=data["full_name"],
+                agency=data["agency"],
+                role=data["role"],
+                job_title=data["job_title"],
+                duties=list(data["duties"]),
+                access_ends_on=data["access_ends_on"],
+                reason=data["reason"],
+                propose=True,
+            )
+        except services.GrantRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            label = services.grant_label(data["role"], data["agency"], list(data["duties"]))
+            messages.success(
+                request,
+                f"Invitation sent to {user.email}. {label} takes effect when "
+                f"{services_grants.confirmers_label(data['role'])} confirms it",
+            )
+            return redirect("settings:user-detail", pk=user.pk)
     return render(request, "settings/user_invite.html", {"form": form})
 
 
@@ -202,9 +221,16 @@ def _user_page(request, user: User, membership_form: MembershipForm | None = Non
         .order_by("-id")
         .first()
     )
+    pending = [
+        {"grant": g, "duties": [DUTY_LABELS.get(d, d) for d in g.duties or []]}
+        for g in RoleGrant.objects.filter(user=user, status=RoleGrant.Status.PROPOSED)
+        .select_related("agency", "proposed_by")
+        .order_by("proposed_at")
+    ]
     context = {
         "subject": user,
         "memberships": memberships,
+        "pending_grants": pending,
         "membership_form": membership_form or MembershipForm(),
         "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "invitation": invitation,
@@ -258,20 +284,31 @@ def user_edit(request, pk: int):
 
 @settings_page
 @require_POST
-def user_membership_add(request, pk: int):
+def user_role_propose(request, pk: int):
+    """Propose a role or duties; they take effect only when a second person confirms them."""
     user = user_for_settings(request.user, pk)
     form = MembershipForm(request.POST)
     if not form.is_valid():
         return _user_page(request, user, membership_form=form)
     data = form.cleaned_data
-    membership = services.membership_add(
-        user=user,
-        by=request.user,
-        agency=data["agency"],
-        role=data["role"],
-        duties=list(data["duties"]),
+    try:
+        grant = services.grant_propose(
+            by=request.user,
+            user=user,
+            agency=data["agency"],
+            role=data["role"],
+            duties=list(data["duties"]),
+            reason=data["reason"],
+        )
+    except services.GrantRefused as refused:
+        form.add_error(None, refused.message)
+        return _user_page(request, user, membership_form=form)
+    messages.success(
+        request,
+        f"You have proposed {services.grant_label(grant.role, grant.agency, grant.duties)} for "
+        f"{user.full_name}. It takes effect when {services_grants.confirmers_label(grant.role)} "
+        "confirms it",
     )
-    messages.success(request, f"{user.full_name} now has the role {membership}")
     return redirect("settings:user-detail", pk=user.pk)
 
 
@@ -282,8 +319,12 @@ def user_membership_remove(request, pk: int, membership_pk: int):
     membership = get_object_or_404(
         _current_memberships().select_related("agency"), pk=membership_pk, user=user
     )
-    services.membership_remove(membership=membership, by=request.user)
-    messages.success(request, f"{user.full_name} no longer has the role {membership}")
+    try:
+        services.membership_remove(membership=membership, by=request.user)
+    except services.GrantRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{user.full_name} no longer has the role {membership}")
     return redirect("settings:user-detail", pk=user.pk)
 
 

@@ -13,6 +13,28 @@ from sightline.core import services as core_services
 from sightline.core.models import CalendarOverride, ClockDefinition, Theme
 
 
+class Clock:
+    """The session policy's clock, moved by hand: `clock.advance(seconds)`."""
+
+    def __init__(self, now: int):
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from sightline.accounts import middleware
+
+    moved = Clock(middleware.clock())
+    monkeypatch.setattr(middleware, "clock", moved)
+    return moved
+
+
 @pytest.fixture
 def agency(agency_factory):
     return agency_factory("Northshire County Council", short_name="NCC")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sightline.accounts import services
-from sightline.accounts.models import Membership, Role, User
+from sightline.accounts.models import Membership, Role, RoleGrant, User
 from sightline.core.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def events(action: str):
     return Event.objects.filter(action=action).order_by("id")
 
 
-def test_invite_sends_an_email_and_records_the_invitation(
+def test_invite_sends_an_email_and_proposes_the_role_for_a_second_person(
     admin_client, admin, agency, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -39,22 +39,37 @@ def test_invite_sends_an_email_and_records_the_invitation(
                 "agency": agency.pk,
                 "role": Role.PRACTITIONER,
                 "duties": [],
+                "reason": "Joins the hospital safeguarding team",
             },
             follow=True,
         )
 
     assert response.status_code == 200
-    assert "Invitation sent to nia.new@example.org" in response.content.decode()
+    body = response.content.decode()
+    assert "Invitation sent to nia.new@example.org" in body
+    assert "takes effect when the business unit confirms it" in body
     user = User.objects.get(email="nia.new@example.org")
     assert not user.has_usable_password()
-    assert Membership.objects.filter(user=user, agency=agency, role=Role.PRACTITIONER).exists()
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["nia.new@example.org"]
-    assert "/app/invitation/" in mail.outbox[0].body
+    # The account exists and the invitation went; the role waits for a second person.
+    assert not Membership.objects.filter(user=user).exists()
+    grant = RoleGrant.objects.get(user=user)
+    assert (grant.agency, grant.role, grant.status) == (
+        agency,
+        Role.PRACTITIONER,
+        RoleGrant.Status.PROPOSED,
+    )
+    assert grant.proposed_by == admin
+    assert grant.reason == "Joins the hospital safeguarding team"
+    assert "Practitioner, Northshire County Council" in body  # pending on the user's page
+    invitations = [m for m in mail.outbox if m.to == ["nia.new@example.org"]]
+    assert len(invitations) == 1
+    assert "/app/invitation/" in invitations[0].body
     event = events("user.invite").last()
     assert event.actor == admin
     assert event.changes["email"] == [None, "nia.new@example.org"]
     assert event.changes["role"] == [None, Role.PRACTITIONER]
+    assert event.changes["role_pending"] is True
+    assert events("role_grant.propose").last().changes["grant"] == grant.pk
 
 
 def test_invite_refuses_an_existing_email_and_keeps_the_values(admin_client, agency, records):
@@ -130,25 +145,39 @@ def test_user_edit_records_the_change(admin_client, admin, records):
     assert event.changes["access_ends_on"] == [None, "2032-03-31"]
 
 
-def test_membership_add_and_remove_through_the_user_page(
-    admin_client, admin, records, agency_factory
+def test_a_role_proposed_on_the_user_page_takes_effect_when_a_second_person_confirms_it(
+    admin_client, admin, records, agency_factory, make_user, signed_in_client, agency
 ):
     user = records["user"]
     police = agency_factory("Northshire Police")
 
     response = admin_client.post(
-        reverse("settings:user-membership-add", args=[user.pk]),
+        reverse("settings:user-role-propose", args=[user.pk]),
         {
             "agency": police.pk,
             "role": Role.AGENCY_LEAD,
             "duties": ["incident_notifier"],
+            "reason": "New safeguarding lead for the police",
         },
     )
     assert response.status_code == 302
+    assert not Membership.objects.filter(user=user, agency=police).exists()
+    grant = RoleGrant.objects.get(user=user, agency=police)
+    assert grant.duties == ["incident_notifier"]
+
+    # The proposer cannot confirm it; a second member of the business unit can.
+    refused = admin_client.post(reverse("settings:grant-confirm", args=[grant.pk]))
+    assert refused.status_code == 200
+    assert "You proposed this, so someone else must confirm it" in refused.content.decode()
+    assert not Membership.objects.filter(user=user, agency=police).exists()
+    second = make_user(Role.BUSINESS_UNIT, agency=agency, full_name="Bo Second")
+    confirmed = signed_in_client(second).post(reverse("settings:grant-confirm", args=[grant.pk]))
+    assert confirmed.status_code == 302
+
     added = Membership.objects.get(user=user, agency=police, role=Role.AGENCY_LEAD)
     assert added.duties == ["incident_notifier"]
     event = events("membership.add").last()
-    assert event.actor == admin
+    assert event.actor == second
     assert event.changes["membership"] == [None, f"{police.pk}:{Role.AGENCY_LEAD}"]
 
     response = admin_client.post(
@@ -162,9 +191,22 @@ def test_membership_add_and_remove_through_the_user_page(
     assert event.changes["membership"] == [f"{police.pk}:{Role.AGENCY_LEAD}", None]
 
 
+def test_nobody_removes_their_own_role(admin_client, admin):
+    own = Membership.objects.get(user=admin)
+
+    response = admin_client.post(
+        reverse("settings:user-membership-remove", args=[admin.pk, own.pk]), follow=True
+    )
+
+    assert "You cannot remove your own role" in response.content.decode()
+    own.refresh_from_db()
+    assert own.active
+    assert not events("membership.remove").exists()
+
+
 def test_membership_add_with_errors_shows_them_on_the_user_page(admin_client, records):
     response = admin_client.post(
-        reverse("settings:user-membership-add", args=[records["user"].pk]), {"agency": ""}
+        reverse("settings:user-role-propose", args=[records["user"].pk]), {"agency": ""}
     )
 
     assert response.status_code == 200
