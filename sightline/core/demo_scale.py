@@ -402,7 +402,8 @@ def _notifications(w: World) -> None:
     from sightline.actions.models import Action
 
     rng, day = w.rng, w.day
-    refs = list(Action.objects.order_by("?").values_list("reference", "due_date")[:5000])
+    refs = list(Action.objects.values_list("reference", "due_date"))
+    refs = rng.sample(refs, min(5000, len(refs)))
     people = list(User.objects.filter(is_active=True).order_by("pk"))
     office = {u.pk for u in w.business_unit} | {w.bu.pk}
     heavy = [u for u in people if u.pk in office]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from sightline.actions.demo_scale import Refs
+from sightline.core.clocks import get_calendar
 from sightline.core.demo_scale import YEARS, World, shifted
 from sightline.learning.models import Briefing, Dissemination
-from sightline.learning.services import acknowledge_by_date
 
 S = Briefing.Status
 TOPICS = [
@@ -72,6 +74,7 @@ def seed(w: World) -> None:
     )
     rows = []
     office = w.business_unit or [w.bu]
+    cal, days = get_calendar(), settings.SIGHTLINE_ACKNOWLEDGE_WORKING_DAYS
     for briefing in clones:
         if briefing.status != S.PUBLISHED:
             continue
@@ -79,7 +82,7 @@ def seed(w: World) -> None:
         if sent_on > day:
             continue
         for agency in rng.sample(w.agencies, min(len(w.agencies), rng.randint(10, 35))):
-            due = acknowledge_by_date(sent_on)
+            due = cal.add_working_days(sent_on, days)  # as acknowledge_by_date() does
             acknowledged = rng.random() < (0.9 if due < day else 0.4)
             lead = (w.leads_by_agency.get(agency.pk) or [None])[0]
             ack_on = min(day, sent_on + timedelta(days=rng.randint(1, 25)))

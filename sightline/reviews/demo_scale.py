@@ -229,9 +229,11 @@ def _learning(cast, case: Case, w: World) -> None:
         )
 
 
-def _pick(w: World, age: int) -> str:
+def _pick(w: World, age: int, made) -> str:
+    """A point for a case of this age (among the templates made)."""
     for limit, table in RECENT.items():
         if age < limit:
+            table = [(k, x) for k, x in table if k in made] or [(k, 1) for k in made]
             return w.rng.choices([k for k, _ in table], weights=[x for _, x in table])[0]
     raise AssertionError(age)
 
@@ -243,7 +245,7 @@ def seed(w: World) -> None:
     ages = sorted(w.days_ago(0, YEARS * 365) for _ in range(wanted))
     plan = []
     for age in ages:
-        key = _pick(w, age)
+        key = _pick(w, age, templates)
         template = templates[key]
         template_age = (w.day - template.aware_date).days
         weeks = max(0, round((age - template_age) / 7))
