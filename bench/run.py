@@ -735,8 +735,9 @@ def print_engine(r: dict) -> None:
     for p in slow[:8]:
         q = p["slowest"][0]
         print(
-            f"  {p['key']}: {q['ms']} ms ({int(q['share'] * 100)}% of its SQL time): "
-            f"{q['sql'][:160]}"
+            f"  {p['key']}: in-process {p.get('page_ms')} ms, of which SQL {p.get('sql_ms')} ms "
+            f"(transaction control {p.get('commit_ms')} ms); slowest statement {q['ms']} ms: "
+            f"{q['sql'][:140]}"
         )
         for line in p.get("plan", [])[:4]:
             print(f"      {line[:150]}")
