@@ -463,25 +463,26 @@ def _download(session, url: str, started: float, limit: float) -> dict:
 
 
 def run_load(env, log_dir, args, targets: dict, day) -> dict:
+    """The peak profile, then saturation on a freshly started server: requests the peak left
+    queued in the listen backlog (the server still works through them after their clients
+    gave up) must not be counted against the saturation run."""
     people_specs = [p for p in targets["people"] if p["actions"] or p["returns"]][: args.users]
-    with Server(env, log_dir, "load", tasks=True) as server:
-        host, port = HOST, server.port
+    items = targets["library_items"]
 
-        async def main():
+    async def sign_in_all(port):
+        return [await load.sign_in(HOST, port, s, PASSWORD, args.timeout) for s in people_specs]
+
+    with Server(env, log_dir, "peak", tasks=True) as server:
+        port = server.port
+
+        async def peak_profile():
             # The floor worker: a fresh worker that has served only the floor view.
-            floor_runner = load.Runner(host, port, [], [], timeout=args.timeout, seed=1, day=day)
+            floor_runner = load.Runner(HOST, port, [], [], timeout=args.timeout, seed=1, day=day)
             await load.closed_loop(floor_runner, "floor", 3, 5)
             floor_rss = max(memory_mb(p) for p in server.workers())
-            people = []
-            for spec in people_specs:
-                people.append(await load.sign_in(host, port, spec, PASSWORD, args.timeout))
-            peak = load.Runner(
-                host, port, people, targets["library_items"], timeout=args.timeout, seed=2, day=day
-            )
+            people = await sign_in_all(port)
             # Every worker loads what the pages need (the search model, templates) first.
-            warm = load.Runner(
-                host, port, people, targets["library_items"], timeout=args.timeout, seed=9, day=day
-            )
+            warm = load.Runner(HOST, port, people, items, timeout=args.timeout, seed=9, day=day)
             await load.closed_loop(warm, "signed-in", 3, min(15, args.load_seconds))
             await load.closed_loop(warm, "public", 3, min(15, args.load_seconds))
             locked_before = server.grep("database is locked")
@@ -491,34 +492,52 @@ def run_load(env, log_dir, args, targets: dict, day) -> dict:
                 f"req/s) and {args.public_rate:.0f} req/s public, {args.load_seconds:.0f} s",
                 flush=True,
             )
-            peak_result = await load.open_loop(peak, rates, args.load_seconds)
-            peak_result["database_locked"] = server.grep("database is locked") - locked_before
-            peak_result["server_errors_logged"] = server.grep("Traceback")
+            peak = load.Runner(HOST, port, people, items, timeout=args.timeout, seed=2, day=day)
+            result = await load.open_loop(peak, rates, args.load_seconds)
+            result["database_locked"] = server.grep("database is locked") - locked_before
+            result["server_errors_logged"] = server.grep("Traceback")
+            after = {p: round(memory_mb(p), 1) for p in server.workers()}
+            tasks = [round(memory_mb(p), 1) for p in server.task_pids()]
+            return len(people), result, floor_rss, after, tasks
+
+        count, peak_result, floor_rss, after_peak, task_mb = asyncio.run(peak_profile())
+
+    with Server(env, log_dir, "saturation", tasks=True) as server:
+        port = server.port
+
+        async def saturation():
+            people = await sign_in_all(port)
+            warm = load.Runner(HOST, port, people, [], timeout=args.timeout, seed=8, day=day)
+            await load.closed_loop(warm, "signed-in", 3, min(10, args.saturation_seconds))
             print(
                 f"  saturation: {args.connections} connections, {args.saturation_seconds:.0f} s"
-                " signed-in, then the same on the floor view",
+                " signed-in, then the same on the floor view (a fresh server)",
                 flush=True,
             )
-            busy = load.Runner(host, port, people, [], timeout=args.timeout, seed=3, day=day)
+            busy = load.Runner(HOST, port, people, [], timeout=args.timeout, seed=3, day=day)
             signed = await load.closed_loop(
                 busy, "signed-in", args.connections, args.saturation_seconds
             )
-            bare = load.Runner(host, port, [], [], timeout=args.timeout, seed=4, day=day)
+            bare = load.Runner(HOST, port, [], [], timeout=args.timeout, seed=4, day=day)
             floor = await load.closed_loop(bare, "floor", args.connections, args.saturation_seconds)
             after = {p: round(memory_mb(p), 1) for p in server.workers()}
-            return {
-                "people": len(people),
-                "peak": peak_result,
-                "saturation": {"signed_in": signed, "floor": floor},
-                "memory": {
-                    "floor_worker_mb": round(floor_rss, 1),
-                    "workers_after_mb": after,
-                    "task_worker_mb": [round(memory_mb(p), 1) for p in server.task_pids()],
-                },
-                "database_locked_total": server.grep("database is locked"),
-            }
+            return signed, floor, after
 
-        return asyncio.run(main())
+        signed, floor, after_saturation = asyncio.run(saturation())
+        locked = server.grep("database is locked")
+    return {
+        "people": count,
+        "peak": peak_result,
+        "saturation": {"signed_in": signed, "floor": floor},
+        "memory": {
+            "floor_worker_mb": round(floor_rss, 1),
+            "workers_after_mb": {**after_peak, **after_saturation},
+            "after_peak_mb": list(after_peak.values()),
+            "after_saturation_mb": list(after_saturation.values()),
+            "task_worker_mb": task_mb,
+        },
+        "database_locked_saturation": locked,
+    }
 
 
 # --- One engine -----------------------------------------------------------------------------
@@ -566,8 +585,10 @@ def run_engine(engine: str, args, catalogue: Path, catalogue_seconds: float) -> 
                 row = {"key": key, "path": path, **counted[path]}
                 if row["status"] != 200:
                     row["error"] = f"HTTP {row['status']} in-process"
-                else:
+                elif args.pages == "all":
                     row.update(measure_page(session, anonymous, server.url, path, args))
+                else:
+                    row["error"] = "not timed (--pages none)"
                 pages.append(row)
                 print(
                     f"  {key:<26} {_fmt(row.get('p95')):>8} ms p95  ×{_fmt(row.get('ratio'))}",
@@ -743,6 +764,66 @@ def print_engine(r: dict) -> None:
             print(f"      {line[:150]}")
 
 
+def markdown(report: dict) -> str:
+    """The tables of bench/README.md from a results file: ratios first, both engines."""
+    engines = report["engines"]
+    names = [r["engine"] for r in engines]
+    head = "| page | " + " | ".join(f"{n} p95 ÷ floor | {n} p95 ms | {n} queries" for n in names)
+    lines = [head + " |", "| --- |" + " ---: | ---: | ---: |" * len(names)]
+    for i, page in enumerate(engines[0]["pages"]):
+        cells = []
+        for r in engines:
+            p = r["pages"][i]
+            ok = (
+                not p.get("error")
+                and (p.get("ratio") or 1e9) <= PAGE_RATIO
+                and (p.get("p95") or 1e9) <= PAGE_MS
+            )
+            cells.append(
+                f"{_fmt(p.get('ratio'))} {'PASS' if ok else 'FAIL'} | {_fmt(p.get('p95'))} | "
+                f"{_fmt(p.get('queries'))}"
+            )
+        lines.append(f"| {page['key']} | " + " | ".join(cells) + " |")
+    floors = ", ".join(
+        f"{r['engine']} {min(p['floor_p95'] for p in r['pages'] if p.get('floor_p95'))}–"
+        f"{max(p['floor_p95'] for p in r['pages'] if p.get('floor_p95'))} ms"
+        for r in engines
+    )
+    lines += ["", f"Floor p95 alongside each page: {floors}.", ""]
+    lines += ["| export (all actions) | " + " | ".join(names) + " |"]
+    lines += ["| --- |" + " --- |" * len(names)]
+    for i, x in enumerate(engines[0]["exports"]):
+        cells = []
+        for r in engines:
+            e = r["exports"][i]
+            cells.append(f"{e['seconds']} s, peak {e['peak_mb']} MB, {e['error'] or 'ok'}")
+        lines.append(f"| {x['format']} | " + " | ".join(cells) + " |")
+    lines += ["", "| load | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+    rows = [
+        ("peak: signed-in p95 (goal ≤ 300 ms)", lambda L: f"{L['peak']['signed-in']['p95_ms']} ms"),
+        ("peak: public p95 (goal ≤ 100 ms)", lambda L: f"{L['peak']['public']['p95_ms']} ms"),
+        ("peak: errors (goal 0)", lambda L: str(L["peak"]["signed-in"]["errors"]
+                                               + L["peak"]["public"]["errors"])),
+        ("peak: 'database is locked' (goal 0)", lambda L: str(L["peak"]["database_locked"])),
+        ("saturation: signed-in ÷ floor throughput (goal ≥ 0.1)", _saturation),
+        ("memory: worker after the load ÷ floor worker (goal ≤ 2)",
+         lambda L: f"{L['memory'].get('ratio')}"),
+    ]  # fmt: skip
+    for label, value in rows:
+        cells = [value(r["load"]) if "load" in r else "-" for r in engines]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    passed = sum(c["pass"] for c in report["checks"])
+    lines += ["", f"`bench: {passed} of {len(report['checks'])} checks pass`"]
+    return "\n".join(lines)
+
+
+def _saturation(load_result: dict) -> str:
+    sat = load_result["saturation"]
+    signed = sat["signed_in"]["signed-in"]["ok_per_second"]
+    floor = sat["floor"]["floor"]["ok_per_second"]
+    return f"{sat.get('ratio')} ({signed} ÷ {floor} req/s)"
+
+
 def write_json(report: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -757,6 +838,7 @@ def parse_args(argv):
     parser.add_argument("--requests", type=int, default=40, help="timed pairs per page")
     parser.add_argument("--warmup", type=int, default=6, help="untimed pairs per page first")
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
+    parser.add_argument("--pages", default="all", help="all, or none to skip the page timings")
     parser.add_argument("--exports", default="csv,xlsx,docx,pdf", help="formats, or none")
     parser.add_argument("--export-timeout", type=float, default=120)
     parser.add_argument("--load-seconds", type=float, default=300, help="peak profile; 0: none")
@@ -766,6 +848,7 @@ def parse_args(argv):
     parser.add_argument("--public-rate", type=float, default=50, help="public req/s at peak")
     parser.add_argument("--search-queries", type=int, default=200, help="0: no search bench")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--markdown", type=Path, help="print a results file's tables and stop")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if set(args.engines) - {"sqlite", "postgresql"} or not args.engines:
@@ -782,6 +865,9 @@ def _stop_on_signal(signum, frame):
 
 def main(argv=None) -> int:  # noqa: C901
     args = parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     if not (ROOT / "frontend" / "dist").is_dir():
         print("The front-end assets are missing: run `make assets` (or `make bench`).")
         return 2
