@@ -33,11 +33,9 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -49,21 +47,20 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 import load  # noqa: E402
 import search_bench  # noqa: E402
+from report import (  # noqa: E402
+    _fmt,
+    checks_for,
+    markdown,
+    print_engine,
+    search_checks,
+    write_json,
+)
+from server import HOST, PYTHON, PeakMemory, Server, SetupFailed, memory_mb  # noqa: E402
 
-RESULTS = BENCH / "results"
-PYTHON = sys.executable
-HOST = "127.0.0.1"
 EMAIL = "business.unit@northvale.example"
 PASSWORD = "northvale-demo-2026"  # the demo password (sightline.core.demo.DEMO_PASSWORD)
 STEP_TIMEOUT = 1800
-START_TIMEOUT = 90
 FLOOR = "/bench/floor"
-WORKERS = 3  # the deployment's setting for 2 cores (README, scripts/run.sh)
-BUILD_LIMIT_S = 180
-PAGE_RATIO, PAGE_MS = 10, 100
-PEAK_SIGNED_MS, PEAK_PUBLIC_MS = 300, 100
-SATURATION_RATIO, MEMORY_RATIO, EXPORT_MB = 0.1, 2.0, 150
-SEARCH_MS = 50
 
 # (key, path); {action}, {case} and {last} are filled from the database.
 PAGES = [
@@ -87,10 +84,6 @@ PAGES = [
     ("library search, question", "/library/?q=police+did+not+tell+the+school+about+fights+at+home"),
 ]
 EXPORTS = {"csv": "CSV", "xlsx": "Excel", "docx": "Word", "pdf": "PDF"}
-
-
-class SetupFailed(Exception):
-    pass
 
 
 # --- Set-up ---------------------------------------------------------------------------------
@@ -150,166 +143,6 @@ def fresh_postgres(url: str, name: str) -> str:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{base}/{name}"
-
-
-# --- gunicorn and the task worker -----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn (and, with `tasks`, the task worker) in process groups of their own, stopped
-    however the run ends. Their output goes to log files, which are searched for errors."""
-
-    def __init__(self, env: dict, log_dir: Path, name: str, *, tasks: bool = False):
-        self.port, self.env, self.name = free_port(), env, name
-        self.url = f"http://{HOST}:{self.port}"
-        self.log = log_dir / f"gunicorn-{name}.log"
-        self.task_log = log_dir / f"db_worker-{name}.log"
-        self.tasks = tasks
-        self.procs: list[subprocess.Popen] = []
-
-    def __enter__(self) -> Server:
-        gunicorn = str(Path(PYTHON).parent / "gunicorn")
-        args = [
-            gunicorn,
-            "config.wsgi",
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "sync",
-            "--error-logfile",
-            str(self.log),
-            "--log-level",
-            "warning",
-            "--capture-output",
-        ]
-        self._start(args, self.log)
-        if self.tasks:
-            self._start([PYTHON, "manage.py", "db_worker"], self.task_log)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _start(self, args, log: Path) -> None:
-        handle = log.open("ab")
-        self.procs.append(
-            subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=handle,
-                stderr=handle,
-                start_new_session=True,
-            )
-        )
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.procs[0].poll() is not None:
-                raise SetupFailed(f"gunicorn stopped at start:\n{self.log_tail()}")
-            try:
-                if requests.get(self.url + FLOOR, timeout=2).status_code == 200:
-                    if len(self.workers()) >= WORKERS:
-                        return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise SetupFailed(f"gunicorn did not answer within {START_TIMEOUT} s:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
-        return (
-            "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-            if (self.log.exists())
-            else ""
-        )
-
-    def workers(self) -> list[int]:
-        master = self.procs[0].pid
-        try:
-            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        except OSError:
-            return []
-        return [int(c) for c in children]
-
-    def task_pids(self) -> list[int]:
-        return [p.pid for p in self.procs[1:] if p.poll() is None]
-
-    def grep(self, pattern: str) -> int:
-        found = 0
-        for log in (self.log, self.task_log):
-            if log.exists():
-                found += log.read_text(errors="replace").lower().count(pattern.lower())
-        return found
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                _killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                _killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
-
-
-def _killpg(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)  # the group this script started for that process
-    except ProcessLookupError:
-        pass
-
-
-def memory_mb(pid: int, field: str = "VmRSS") -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-class PeakMemory:
-    """Samples the web and task workers' resident memory every 50 ms while a request runs.
-    (Not their lifetime peak, VmHWM: signing in hashes the password with Argon2, which takes
-    about 100 MB for a moment and gives it back, and that is not the export's doing.)"""
-
-    def __init__(self, server: Server):
-        self.server, self.peak, self.stop = server, 0.0, threading.Event()
-        self.before = max([0.0, *(memory_mb(p) for p in self._pids())])
-
-    def __enter__(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def _pids(self):
-        return self.server.workers() + self.server.task_pids()
-
-    def _run(self):
-        while not self.stop.is_set():
-            self.peak = max([self.peak, *(memory_mb(p) for p in self._pids())])
-            self.stop.wait(0.05)
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -614,223 +447,6 @@ def run_engine(engine: str, args, catalogue: Path, catalogue_seconds: float) -> 
             print(f"  kept {var_dir}")
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
-
-
-# --- Checks and reporting -------------------------------------------------------------------
-
-
-def checks_for(r: dict) -> list[dict]:
-    e = r["engine"]
-    out = []
-
-    def check(name, ok, value):
-        out.append({"engine": e, "check": name, "pass": bool(ok), "value": value})
-
-    b = r["build"]
-    check("data set built in ≤ 180 s", b["data_seconds"] <= BUILD_LIMIT_S, f"{b['data_seconds']} s")
-    for p in r["pages"]:
-        if p.get("error", "").startswith("not timed"):
-            continue
-        ok = (
-            not p.get("error")
-            and p.get("ratio") is not None
-            and p["ratio"] <= PAGE_RATIO
-            and (p["p95"] <= PAGE_MS)
-        )
-        value = p.get("error") or f"p95 {p['p95']} ms, ×{p['ratio']} floor"
-        check(f"page {p['key']}: p95 ≤ 10× floor and ≤ 100 ms", ok, value)
-    for x in r["exports"]:
-        ok = not x["error"] and x["peak_mb"] is not None and x["peak_mb"] <= EXPORT_MB
-        value = x["error"] or f"{x['seconds']} s, peak {x['peak_mb']} MB"
-        check(f"export {x['format']}: delivered, worker ≤ 150 MB", ok, value)
-    if "load" in r:
-        peak, sat, mem = r["load"]["peak"], r["load"]["saturation"], r["load"]["memory"]
-        signed, public = peak.get("signed-in", {}), peak.get("public", {})
-        errors = signed.get("errors", 0) + public.get("errors", 0) + peak["dropped"]
-        check("peak: no errors", errors == 0, f"{errors} errors")
-        check(
-            "peak: no 'database is locked'",
-            peak["database_locked"] == 0,
-            f"{peak['database_locked']} in the logs",
-        )
-        check(
-            "peak: signed-in p95 ≤ 300 ms",
-            (signed.get("p95_ms") or 1e9) <= PEAK_SIGNED_MS,
-            f"{signed.get('p95_ms')} ms",
-        )
-        check(
-            "peak: public p95 ≤ 100 ms",
-            (public.get("p95_ms") or 1e9) <= PEAK_PUBLIC_MS,
-            f"{public.get('p95_ms')} ms",
-        )
-        s, f = sat["signed_in"].get("signed-in", {}), sat["floor"].get("floor", {})
-        ratio = (s.get("ok_per_second") or 0) / f["ok_per_second"] if f.get("ok_per_second") else 0
-        sat["ratio"] = round(ratio, 3)
-        check(
-            "saturation: throughput ≥ 1/10 of floor, no errors",
-            ratio >= SATURATION_RATIO and not s.get("errors"),
-            f"{s.get('ok_per_second')} vs {f.get('ok_per_second')} req/s = {ratio:.3f}, "
-            f"{s.get('errors')} errors",
-        )
-        worst = max(mem["workers_after_mb"].values() or [0])
-        mem["ratio"] = round(worst / mem["floor_worker_mb"], 2) if mem["floor_worker_mb"] else None
-        check(
-            "memory: worker ≤ 2× floor worker after the load",
-            mem["ratio"] is not None and mem["ratio"] <= MEMORY_RATIO,
-            f"{worst} MB vs {mem['floor_worker_mb']} MB = ×{mem['ratio']}",
-        )
-    return out
-
-
-def search_checks(results: list[dict]) -> list[dict]:
-    out = []
-    for r in results:
-        q = r["by_kind_p95"].get("question")
-        out.append(
-            {
-                "engine": r["engine"],
-                "check": "library search, questions: p95 ≤ 50 ms",
-                "pass": q is not None and q <= SEARCH_MS,
-                "value": f"{q} ms (all kinds {r['blend']['p95']} ms)",
-            }
-        )
-    return out
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
-
-
-def print_engine(r: dict) -> None:
-    print(f"\n== {r['engine']}: pages (p95 ÷ the floor's p95 measured alongside)")
-    width = max(len(p["key"]) for p in r["pages"])
-    print(
-        f"{'page':<{width}}  {'queries':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'floor p95':>9}"
-        f"  {'ratio':>6}  result"
-    )
-    for p in r["pages"]:
-        ok = (
-            not p.get("error")
-            and (p.get("ratio") or 1e9) <= PAGE_RATIO
-            and (p.get("p95") or 1e9) <= PAGE_MS
-        )
-        print(
-            f"{p['key']:<{width}}  {_fmt(p.get('queries')):>7}  {_fmt(p.get('p50')):>7}  "
-            f"{_fmt(p.get('p95')):>7}  {_fmt(p.get('floor_p95')):>9}  {_fmt(p.get('ratio')):>6}"
-            f"  {'PASS' if ok else 'FAIL'}{'  ' + p['error'] if p.get('error') else ''}"
-        )
-    print(f"(floor: {r['floor_queries']} query per request)")
-    if r["exports"]:
-        print(f"\n== {r['engine']}: exports of all {r['refs']['counts']['actions']} actions")
-        for x in r["exports"]:
-            extra = f", {x['rows']} lines" if x.get("rows") else ""
-            print(
-                f"  {x['format']:<6} {_fmt(x['seconds']):>6} s  peak {_fmt(x['peak_mb']):>6} MB"
-                f"  {x['bytes']} bytes{extra}  {x['error'] or 'ok'}"
-            )
-    if "load" in r:
-        peak, sat, mem = r["load"]["peak"], r["load"]["saturation"], r["load"]["memory"]
-        print(f"\n== {r['engine']}: load")
-        for group in ("signed-in", "public"):
-            g = peak.get(group, {})
-            print(
-                f"  peak, {group:<9}: {g.get('per_second')} req/s offered, p50 "
-                f"{g.get('p50_ms')} ms, p95 {g.get('p95_ms')} ms, {g.get('errors')} errors "
-                f"({g.get('timeouts')} timeouts) {g.get('error_kinds') or ''}"
-            )
-        print(f"  peak: 'database is locked' {peak['database_locked']}, dropped {peak['dropped']}")
-        s, f = sat["signed_in"].get("signed-in", {}), sat["floor"].get("floor", {})
-        print(
-            f"  saturation: signed-in {s.get('ok_per_second')} req/s (p95 {s.get('p95_ms')} ms,"
-            f" {s.get('errors')} errors), floor {f.get('ok_per_second')} req/s: ratio "
-            f"{sat.get('ratio')}"
-        )
-        print(
-            f"  memory: floor worker {mem['floor_worker_mb']} MB, workers after "
-            f"{list(mem['workers_after_mb'].values())} MB (×{mem.get('ratio')}), task worker "
-            f"{mem['task_worker_mb']} MB"
-        )
-    slow = [p for p in r["pages"] if p.get("slowest")]
-    slow.sort(key=lambda p: -(p.get("ratio") or 0))
-    print(f"\n== {r['engine']}: slowest query of the slowest pages (in-process)")
-    for p in slow[:8]:
-        q = p["slowest"][0]
-        print(
-            f"  {p['key']}: in-process {p.get('page_ms')} ms, of which SQL {p.get('sql_ms')} ms "
-            f"(transaction control {p.get('commit_ms')} ms); slowest statement {q['ms']} ms: "
-            f"{q['sql'][:140]}"
-        )
-        for line in p.get("plan", [])[:4]:
-            print(f"      {line[:150]}")
-
-
-def markdown(report: dict) -> str:
-    """The tables of bench/README.md from a results file: ratios first, both engines."""
-    engines = report["engines"]
-    names = [r["engine"] for r in engines]
-    head = "| page | " + " | ".join(f"{n} p95 ÷ floor | {n} p95 ms | {n} queries" for n in names)
-    lines = [head + " |", "| --- |" + " ---: | ---: | ---: |" * len(names)]
-    for i, page in enumerate(engines[0]["pages"]):
-        cells = []
-        for r in engines:
-            p = r["pages"][i]
-            ok = (
-                not p.get("error")
-                and (p.get("ratio") or 1e9) <= PAGE_RATIO
-                and (p.get("p95") or 1e9) <= PAGE_MS
-            )
-            cells.append(
-                f"{_fmt(p.get('ratio'))} {'PASS' if ok else 'FAIL'} | {_fmt(p.get('p95'))} | "
-                f"{_fmt(p.get('queries'))}"
-            )
-        lines.append(f"| {page['key']} | " + " | ".join(cells) + " |")
-    floors = ", ".join(
-        f"{r['engine']} {min(p['floor_p95'] for p in r['pages'] if p.get('floor_p95'))}–"
-        f"{max(p['floor_p95'] for p in r['pages'] if p.get('floor_p95'))} ms"
-        for r in engines
-    )
-    lines += ["", f"Floor p95 alongside each page: {floors}.", ""]
-    lines += ["| export (all actions) | " + " | ".join(names) + " |"]
-    lines += ["| --- |" + " --- |" * len(names)]
-    for i, x in enumerate(engines[0]["exports"]):
-        cells = []
-        for r in engines:
-            e = r["exports"][i]
-            cells.append(f"{e['seconds']} s, peak {e['peak_mb']} MB, {e['error'] or 'ok'}")
-        lines.append(f"| {x['format']} | " + " | ".join(cells) + " |")
-    lines += ["", "| load | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
-    rows = [
-        ("peak: signed-in p95 (goal ≤ 300 ms)", lambda L: f"{L['peak']['signed-in']['p95_ms']} ms"),
-        ("peak: public p95 (goal ≤ 100 ms)", lambda L: f"{L['peak']['public']['p95_ms']} ms"),
-        ("peak: errors (goal 0)", lambda L: str(L["peak"]["signed-in"]["errors"]
-                                               + L["peak"]["public"]["errors"])),
-        ("peak: 'database is locked' (goal 0)", lambda L: str(L["peak"]["database_locked"])),
-        ("saturation: signed-in ÷ floor throughput (goal ≥ 0.1)", _saturation),
-        ("memory: worker after the load ÷ floor worker (goal ≤ 2)",
-         lambda L: f"{L['memory'].get('ratio')}"),
-    ]  # fmt: skip
-    for label, value in rows:
-        cells = [value(r["load"]) if "load" in r else "-" for r in engines]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    passed = sum(c["pass"] for c in report["checks"])
-    lines += ["", f"`bench: {passed} of {len(report['checks'])} checks pass`"]
-    return "\n".join(lines)
-
-
-def _saturation(load_result: dict) -> str:
-    sat = load_result["saturation"]
-    signed = sat["signed_in"]["signed-in"]["ok_per_second"]
-    floor = sat["floor"]["floor"]["ok_per_second"]
-    return f"{sat.get('ratio')} ({signed} ÷ {floor} req/s)"
-
-
-def write_json(report: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
-    return path
 
 
 def parse_args(argv):
