@@ -54,6 +54,7 @@ OFFICE_PAGES = [
 ]
 LEAD_PAGES = ["/app/", "/app/actions/", "/app/notifications/", "/app/briefings/", "/app/reviews/"]
 WRITE_SHARE = 0.2  # one page opening in five is a save
+CONFLICT = "stale edit refused"
 
 
 class LoopbackOnly(Exception):
@@ -209,7 +210,10 @@ class Stats:
     def summary(self, group: str, seconds: float) -> dict:
         rows = [s for s in self.samples if s.group == group]
         ok = [s.ms for s in rows if not s.error]
-        errors = [s for s in rows if s.error]
+        # A save shown again is the stale-edit page: another connection saved the same record
+        # first, and optimistic locking refused to overwrite it. Counted, but not an error.
+        conflicts = [s for s in rows if s.error == CONFLICT]
+        errors = [s for s in rows if s.error and s.error != CONFLICT]
         kinds: dict[str, int] = {}
         for s in errors:
             kinds[s.error] = kinds.get(s.error, 0) + 1
@@ -218,6 +222,7 @@ class Stats:
             "per_second": round(len(rows) / seconds, 1) if seconds else None,
             "ok_per_second": round(len(ok) / seconds, 1) if seconds else None,
             "errors": len(errors),
+            "conflicts": len(conflicts),
             "timeouts": sum(1 for s in errors if s.error == "timeout"),
             "error_kinds": dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:8]),
             "p50_ms": round(percentile(ok, 50), 1) if ok else None,
@@ -325,7 +330,9 @@ class Runner:
         elif reply.status in (301, 302, 303) and "sign-in" in location:
             error = "signed out"
         elif method == "POST" and reply.status == 200:
-            error = "form shown again"  # a validation error or someone else's save first
+            # Someone else's save first (the stale-edit page), or the form refused the entries.
+            stale = b"Someone else changed this record" in reply.body
+            error = CONFLICT if stale else "form shown again with an error"
         self.stats.add(group, what, reply.status, ms, error)
         return reply
 
