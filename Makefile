@@ -124,10 +124,11 @@ test-e2e: setup
 	@echo "== Browser journeys (Chromium, axe-core) on SQLite"
 	env -u DATABASE_URL $(PYTEST) -m e2e $(NO_TESTS_OK)
 
+# The ten-year data set on SQLite and on PostgreSQL (a throwaway server): pages, exports,
+# load and the library search; see bench/README.md. `make bench BENCH_ARGS="--load-seconds 60"`.
+BENCH_ARGS ?=
 bench: setup
-	$(BIN)/python bench/run.py
-	@echo "== Library search at scale (SQLite, then PostgreSQL on a throwaway server)"
-	scripts/pg_throwaway.sh run $(BIN)/python bench/search_bench.py
+	scripts/pg_throwaway.sh run $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	-scripts/pg_throwaway.sh stop

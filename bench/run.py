@@ -1,94 +1,95 @@
-"""Page benchmarks: response times over HTTP and SQL queries per page, at two data volumes.
+"""The partnership's ten-year volume on this machine: pages, exports and load, on SQLite and
+PostgreSQL, each against a floor view measured the same way in the same run.
 
-    python bench/run.py [--scales 1,5] [--requests 30] [--warmup 3] [--timeout 30]
+    python bench/run.py [--scale 1] [--engines sqlite,postgresql] [--requests 40] ...
 
-For each scale N: a fresh SQLite database in a temporary folder, `migrate`, `seed_demo --scale N`
-(N × 1,000 actions), N × 20 review cases (bench/generate.py), `collectstatic`; the SQL queries
-of every page counted in-process; then gunicorn on 127.0.0.1 (2 workers, the local demo
-settings, DEBUG off) and the pages timed over HTTP, signed in as the business unit.
+For each engine: a fresh database with the ten-year data set (`seed_demo --scale`, built by
+bench/manage_bench.py), queries per page and the plan of each page's slowest query counted
+in-process, then gunicorn on 127.0.0.1 with the deployment's settings (3 sync workers) and:
 
-Prints a table per scale and a comparison of query counts across scales, and writes everything
-to bench/results/<timestamp>.json. Exits 1 if a page does not answer 200 or its query count
-grows with the data, 2 if the set-up fails; never because of timings. See bench/README.md.
+1. every signed-in list and dashboard timed over HTTP, each request followed by one to the
+   floor view (`/bench/floor`: one indexed 25-row query, bench/floor.py), so that whatever
+   else the machine is doing hits both alike; p50, p95 and p95 ÷ the floor's p95;
+2. the all-actions export in each format, with the time and the web and task workers' peak
+   memory;
+3. "a working day at its peak" (open loop) and saturation (closed loop) with bench/load.py,
+   and the workers' memory after them against a worker that served only the floor view;
+4. the library search benchmark (bench/search_bench.py) on the same catalogue.
+
+Each goal is a check; the last line is `bench: N of M checks pass`. Exit status 0 whatever
+the timings; 1 if a page did not answer 200; 2 if the set-up failed; 130 if interrupted.
+PostgreSQL needs DATABASE_URL (a server the run may create databases on:
+`scripts/pg_throwaway.sh run ...`); without it PostgreSQL is skipped and said so.
+See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
+import asyncio
 import json
 import os
 import platform
 import re
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
-PYTHON = sys.executable
-HOST = "127.0.0.1"
+sys.path.insert(0, str(BENCH))
+import load  # noqa: E402
+import search_bench  # noqa: E402
+from report import (  # noqa: E402
+    _fmt,
+    checks_for,
+    markdown,
+    print_engine,
+    search_checks,
+    write_json,
+)
+from server import HOST, PYTHON, PeakMemory, Server, SetupFailed, memory_mb  # noqa: E402
+
 EMAIL = "business.unit@northvale.example"
 PASSWORD = "northvale-demo-2026"  # the demo password (sightline.core.demo.DEMO_PASSWORD)
-CASES_PER_SCALE = 20
-STEP_TIMEOUT = 1800  # seconds for one set-up step (migrate, seed, generate, collectstatic)
-START_TIMEOUT = 60  # seconds for gunicorn to answer /healthz
+STEP_TIMEOUT = 1800
+FLOOR = "/bench/floor"
 
-# (key, path); {action} and {case} are filled from the database (manage_bench.py refs).
+# (key, path); {action}, {case} and {last} are filled from the database.
 PAGES = [
-    ("floor", "/healthz"),
     ("home", "/app/"),
     ("my actions", "/app/actions/"),
     ("all actions", "/app/actions/all/"),
     ("overdue actions", "/app/actions/all/?status=overdue"),
+    ("all actions, last page", "/app/actions/all/?page={last}"),
     ("action plans", "/app/actions/plans/"),
-    ("cases", "/app/reviews/"),
-    ("case summary", "/app/reviews/summary/"),
+    ("reviews dashboard", "/app/reviews/"),
+    ("yearly case summary", "/app/reviews/summary/"),
     ("users", "/app/settings/users/"),
     ("agencies", "/app/settings/agencies/"),
     ("notifications", "/app/notifications/"),
     ("briefings", "/app/briefings/"),
     ("briefing reach", "/app/briefings/dashboard/"),
     ("publication plans", "/app/publishing/"),
-    ("public library", "/library/"),
-    ("library search", "/library/?q=neglect"),
     ("one action", "/app/actions/{action}/"),
     ("one case", "/app/reviews/{case}/"),
+    ("public library", "/library/"),
+    ("library search, question", "/library/?q=police+did+not+tell+the+school+about+fights+at+home"),
 ]
+EXPORTS = {"csv": "CSV", "xlsx": "Excel", "docx": "Word", "pdf": "PDF"}
 
 
-class SetupFailed(Exception):
-    pass
+# --- Set-up ---------------------------------------------------------------------------------
 
 
-@dataclass
-class PageResult:
-    key: str
-    path: str
-    status: int | None = None
-    queries: int | None = None
-    p50: float | None = None
-    p95: float | None = None
-    x_floor: float | None = None
-    error: str = ""
-    samples_ms: list[float] = field(default_factory=list)
-
-
-# --- Environment and set-up ----------------------------------------------------------------
-
-
-def bench_env(var_dir: Path) -> dict[str, str]:
-    """The local demo's settings, on a database of its own, with DEBUG off."""
+def bench_env(var_dir: Path, database_url: str = "") -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -100,266 +101,346 @@ def bench_env(var_dir: Path) -> dict[str, str]:
         SIGHTLINE_DEMO="true",
         SIGHTLINE_MFA_REQUIRED="false",
         SIGHTLINE_SECURE_COOKIES="false",
+        SIGHTLINE_BENCH_FLOOR="true",
         SIGHTLINE_LOG_LEVEL="WARNING",
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS=HOST,
         PYTHONUNBUFFERED="1",
     )
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return env
 
 
-def run_step(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> str:
-    """Run one set-up command; return its standard output. Its output is kept in log_dir."""
+def run_step(name: str, args: list[str], env: dict, log_dir: Path, timeout=STEP_TIMEOUT) -> str:
     started = time.perf_counter()
     out, err = log_dir / f"{name}.out", log_dir / f"{name}.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         try:
             code = subprocess.run(
-                args, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, timeout=STEP_TIMEOUT
+                args, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, timeout=timeout
             ).returncode
         except subprocess.TimeoutExpired as exc:
-            raise SetupFailed(f"{name} took longer than {STEP_TIMEOUT} s") from exc
+            raise SetupFailed(f"{name} took longer than {timeout} s") from exc
     if code != 0:
-        tail = "\n".join(err.read_text(errors="replace").splitlines()[-20:])
+        tail = "\n".join(err.read_text(errors="replace").splitlines()[-25:])
         raise SetupFailed(f"{name} failed (exit status {code}):\n{tail}")
     print(f"  {name:<14} {time.perf_counter() - started:6.1f} s", flush=True)
-    return out.read_text(errors="replace")
+    lines = [line for line in out.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "{}"
 
 
-def last_json(output: str):
-    lines = [line for line in output.splitlines() if line.strip()]
-    return json.loads(lines[-1])
+def manage_bench(name: str, args: list[str], env: dict, log_dir: Path):
+    return json.loads(run_step(name, [PYTHON, str(BENCH / "manage_bench.py"), *args], env, log_dir))
 
 
-def prepare(scale: int, env: dict[str, str], log_dir: Path) -> dict:
-    manage = [PYTHON, "manage.py"]
-    bench = [PYTHON, str(BENCH / "manage_bench.py")]
-    run_step("migrate", [*manage, "migrate", "--noinput", "-v", "0"], env, log_dir)
-    run_step("seed_demo", [*manage, "seed_demo", "--scale", str(scale), "--quiet"], env, log_dir)
-    cases = scale * CASES_PER_SCALE
-    generated = last_json(
-        run_step("cases", [*bench, "generate", "--cases", str(cases)], env, log_dir)
-    )
-    run_step("collectstatic", [*manage, "collectstatic", "--noinput", "-v", "0"], env, log_dir)
-    refs = last_json(run_step("refs", [*bench, "refs"], env, log_dir))
-    if not refs["action"] or not refs["case"]:
-        raise SetupFailed(f"No action or case to open: {refs}")
-    return {"stages": generated["stages"], **refs}
+def fresh_postgres(url: str, name: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    base = url.rpartition("/")[0]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{base}/{name}"
 
 
-def count_queries(paths: list[str], env: dict[str, str], log_dir: Path) -> dict:
-    bench = [PYTHON, str(BENCH / "manage_bench.py")]
-    return last_json(
-        run_step("queries", [*bench, "queries", "--email", EMAIL, *paths], env, log_dir)
-    )
+# --- HTTP -----------------------------------------------------------------------------------
 
 
-def code_fingerprint() -> str:
-    """A hash of the application's code and templates, to tell whether they changed during a
-    run (a query count that differs across scales then may not be the data's doing)."""
-    digest = hashlib.sha256()
-    for folder in ("config", "sightline", "templates"):
-        for path in sorted((ROOT / folder).rglob("*")):
-            skipped = {"__pycache__", "tests"} & set(path.relative_to(ROOT).parts)
-            if path.suffix in {".py", ".html", ".txt"} and not skipped:
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# --- gunicorn ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_bin() -> str:
-    local = ROOT / ".venv" / "bin" / "gunicorn"
-    if local.exists():
-        return str(local)
-    beside = Path(PYTHON).parent / "gunicorn"
-    return str(beside) if beside.exists() else (shutil.which("gunicorn") or "gunicorn")
-
-
-class Server:
-    """gunicorn in a process group of its own, stopped with its workers however the run ends."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path, workers: int):
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.log = log_dir / "gunicorn.log"
-        self.args = [
-            gunicorn_bin(),
-            "config.wsgi",
-            "-b",
-            f"{HOST}:{self.port}",
-            "-w",
-            str(workers),
-            "--error-logfile",
-            str(self.log),
-            "--log-level",
-            "warning",
-        ]
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(
-            self.args,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches this script only; it stops the server
-        )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupFailed(f"gunicorn stopped at start:\n{self._log_tail()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise SetupFailed(f"gunicorn did not answer within {START_TIMEOUT} s:\n{self._log_tail()}")
-
-    def _log_tail(self) -> str:
-        if not self.log.exists():
-            return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self._signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.proc.wait(timeout=15)
-
-    def _signal(self, sig: int) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)  # the group this script started: master and workers
-        except ProcessLookupError:
-            pass
-
-
-# --- HTTP ----------------------------------------------------------------------------------
-
-
-def sign_in(base: str, timeout: float) -> requests.Session:
+def sign_in(base: str, timeout: float, email: str = EMAIL) -> requests.Session:
+    session = requests.Session()
     try:
-        return _sign_in(base, timeout)
+        page = session.get(f"{base}/app/sign-in/", timeout=timeout)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if page.status_code != 200 or not token:
+            raise SetupFailed(f"The sign-in page answered {page.status_code} without a token")
+        reply = session.post(
+            f"{base}/app/sign-in/",
+            allow_redirects=False,
+            timeout=timeout,
+            data={"csrfmiddlewaretoken": token.group(1), "email": email, "password": PASSWORD},
+        )
     except requests.RequestException as exc:
         raise SetupFailed(f"Signing in failed: {type(exc).__name__}: {exc}") from exc
-
-
-def _sign_in(base: str, timeout: float) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{base}/app/sign-in/", timeout=timeout)
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    if page.status_code != 200 or not found:
-        raise SetupFailed(f"The sign-in page answered {page.status_code} without a CSRF token")
-    response = session.post(
-        f"{base}/app/sign-in/",
-        data={"csrfmiddlewaretoken": found.group(1), "email": EMAIL, "password": PASSWORD},
-        allow_redirects=False,
-        timeout=timeout,
-    )
-    if response.status_code != 302 or "sign-in" in response.headers.get("Location", ""):
-        raise SetupFailed(
-            f"Signing in as {EMAIL} failed (status {response.status_code}, "
-            f"to {response.headers.get('Location', '-')})"
-        )
+    if reply.status_code != 302 or "sign-in" in reply.headers.get("Location", ""):
+        raise SetupFailed(f"Signing in as {email} failed (status {reply.status_code})")
     return session
 
 
-def time_page(session, url: str, *, warmup: int, count: int, timeout: float):
-    """(samples in ms, status, error). Stops at the first failure, so a broken page is quick."""
-    samples: list[float] = []
-    status = None
-    for i in range(warmup + count):
+def timed_get(session, url: str, timeout: float) -> tuple[float | None, int | None, str]:
+    started = time.perf_counter()
+    try:
+        reply = session.get(url, timeout=timeout, allow_redirects=False)
+        _ = reply.content
+    except requests.RequestException as exc:
+        return None, None, f"{type(exc).__name__}"
+    ms = (time.perf_counter() - started) * 1000
+    if reply.status_code != 200:
+        return ms, reply.status_code, f"HTTP {reply.status_code}"
+    return ms, 200, ""
+
+
+def measure_page(session, anonymous, base: str, path: str, args) -> dict:
+    """The page and the floor view, alternately: warm-ups, then `requests` timed pairs."""
+    browser = anonymous if path.startswith("/library/") else session
+    page, floor = [], []
+    status, error = None, ""
+    for i in range(args.warmup + args.requests):
+        ms, status, error = timed_get(browser, base + path, args.timeout)
+        floor_ms, _, floor_error = timed_get(anonymous, base + FLOOR, args.timeout)
+        if error:
+            break
+        if i >= args.warmup:
+            page.append(round(ms, 2))
+            if not floor_error:
+                floor.append(round(floor_ms, 2))
+    result = {"status": status, "error": error, "samples_ms": page, "floor_samples_ms": floor}
+    if page and floor and not error:
+        p95, f95 = pct(page, 95), pct(floor, 95)
+        result.update(
+            p50=round(pct(page, 50), 1),
+            p95=round(p95, 1),
+            floor_p50=round(pct(floor, 50), 1),
+            floor_p95=round(f95, 1),
+            ratio=round(p95 / f95, 1) if f95 else None,
+        )
+    return result
+
+
+def date_today() -> date:
+    return date.today()  # the load's form dates; the server checks them against its own
+
+
+def pct(values, p):
+    return load.percentile(values, p)
+
+
+# --- Exports --------------------------------------------------------------------------------
+
+
+def measure_export(env, log_dir, fmt: str, args) -> dict:
+    """One export of every action, on freshly started workers so their peak memory is this
+    export's. A file answer is timed to its last byte; a page or a redirect instead (an export
+    run in the background) is reloaded each second until it links to a file ("download" in
+    the address) that answers as an attachment."""
+    result = {
+        "format": EXPORTS[fmt],
+        "seconds": None,
+        "peak_mb": None,
+        "bytes": 0,
+        "rows": None,
+        "status": None,
+        "error": "",
+    }
+    with Server(env, log_dir, f"export-{fmt}", tasks=True) as server:
+        session = sign_in(server.url, args.timeout)
+        url = f"{server.url}/app/actions/all/?format={fmt}"
         started = time.perf_counter()
-        try:
-            response = session.get(url, timeout=timeout, allow_redirects=False)
-            _ = response.content
-        except requests.RequestException as exc:
-            return samples, status, f"{type(exc).__name__}: {exc}"
-        elapsed = (time.perf_counter() - started) * 1000
-        status = response.status_code
-        if status != 200:
-            where = response.headers.get("Location", "")
-            return samples, status, f"HTTP {status}" + (f" to {where}" if where else "")
-        if i >= warmup:
-            samples.append(round(elapsed, 2))
-    return samples, status, ""
+        with PeakMemory(server) as memory:
+            try:
+                result.update(_download(session, url, started, args.export_timeout))
+            except requests.RequestException as exc:
+                result["error"] = (
+                    f"{type(exc).__name__} after {time.perf_counter() - started:.0f} s"
+                )
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        result["peak_mb"] = round(memory.peak, 1)
+        result["before_mb"] = round(memory.before, 1)
+        result["worker_timeouts"] = server.grep("WORKER TIMEOUT")
+        if result["worker_timeouts"] and result["error"]:
+            result["error"] += " (gunicorn killed the worker at its 30 s timeout)"
+    return result
 
 
-def percentile(samples: list[float], pct: int) -> float:
-    """Percentile with linear interpolation between the closest ranks."""
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    return statistics.quantiles(ordered, n=100, method="inclusive")[pct - 1]
+def _download(session, url: str, started: float, limit: float) -> dict:
+    deadline = started + limit
+    reply = session.get(url, stream=True, timeout=(10, max(1.0, deadline - time.perf_counter())))
+    background = False
+    while "attachment" not in reply.headers.get("Content-Disposition", ""):
+        if reply.status_code >= 400:
+            return {"status": reply.status_code, "error": f"HTTP {reply.status_code}"}
+        background = True
+        page = reply.text
+        link = re.search(r'href="([^"]*download[^"]*)"', page)
+        if time.perf_counter() > deadline:
+            return {"status": reply.status_code, "error": f"not ready after {limit:.0f} s"}
+        if link:
+            reply = session.get(
+                requests.compat.urljoin(reply.url, link.group(1)),
+                stream=True,
+                timeout=(10, max(1.0, deadline - time.perf_counter())),
+            )
+            continue
+        time.sleep(1)
+        reply = session.get(reply.url, stream=True, timeout=10)
+    size, newlines = 0, 0
+    for chunk in reply.iter_content(65536):
+        size += len(chunk)
+        newlines += chunk.count(b"\n")
+        if time.perf_counter() > deadline:
+            return {
+                "status": reply.status_code,
+                "bytes": size,
+                "error": f"still downloading after {limit:.0f} s",
+            }
+    return {
+        "status": reply.status_code,
+        "bytes": size,
+        "background": background,
+        "rows": newlines if url.endswith("csv") else None,
+    }
 
 
-# --- One scale -----------------------------------------------------------------------------
+# --- Load -----------------------------------------------------------------------------------
 
 
-def run_scale(scale: int, args) -> dict:
-    print(
-        f"\n== Scale {scale}: {scale * 1000} actions, {scale * CASES_PER_SCALE} cases", flush=True
-    )
-    var_dir = Path(tempfile.mkdtemp(prefix=f"sightline-bench-{scale}-"))
+def run_load(env, log_dir, args, targets: dict, day) -> dict:
+    """The peak profile, then saturation on a freshly started server: requests the peak left
+    queued in the listen backlog (the server still works through them after their clients
+    gave up) must not be counted against the saturation run."""
+    people_specs = [p for p in targets["people"] if p["actions"] or p["returns"]][: args.users]
+    items = targets["library_items"]
+
+    async def sign_in_all(port):
+        return [await load.sign_in(HOST, port, s, PASSWORD, args.timeout) for s in people_specs]
+
+    with Server(env, log_dir, "peak", tasks=True) as server:
+        port = server.port
+
+        async def peak_profile():
+            # The floor worker: a fresh worker that has served only the floor view.
+            floor_runner = load.Runner(HOST, port, [], [], timeout=args.timeout, seed=1, day=day)
+            await load.closed_loop(floor_runner, "floor", 3, 5)
+            floor_rss = max(memory_mb(p) for p in server.workers())
+            people = await sign_in_all(port)
+            # Every worker loads what the pages need (the search model, templates) first.
+            warm = load.Runner(HOST, port, people, items, timeout=args.timeout, seed=9, day=day)
+            await load.closed_loop(warm, "signed-in", 3, min(15, args.load_seconds))
+            await load.closed_loop(warm, "public", 3, min(15, args.load_seconds))
+            locked_before = server.grep("database is locked")
+            rates = {"signed-in": len(people) / 5.0, "public": args.public_rate}
+            print(
+                f"  peak profile: {len(people)} signed-in people ({rates['signed-in']:.0f} "
+                f"req/s) and {args.public_rate:.0f} req/s public, {args.load_seconds:.0f} s",
+                flush=True,
+            )
+            peak = load.Runner(HOST, port, people, items, timeout=args.timeout, seed=2, day=day)
+            result = await load.open_loop(peak, rates, args.load_seconds)
+            result["database_locked"] = server.grep("database is locked") - locked_before
+            result["server_errors_logged"] = server.grep("Traceback")
+            after = {p: round(memory_mb(p), 1) for p in server.workers()}
+            tasks = [round(memory_mb(p), 1) for p in server.task_pids()]
+            return len(people), result, floor_rss, after, tasks
+
+        count, peak_result, floor_rss, after_peak, task_mb = asyncio.run(peak_profile())
+
+    with Server(env, log_dir, "saturation", tasks=True) as server:
+        port = server.port
+
+        async def saturation():
+            people = await sign_in_all(port)
+            warm = load.Runner(HOST, port, people, [], timeout=args.timeout, seed=8, day=day)
+            await load.closed_loop(warm, "signed-in", 3, min(10, args.saturation_seconds))
+            print(
+                f"  saturation: {args.connections} connections, {args.saturation_seconds:.0f} s"
+                " signed-in, then the same on the floor view (a fresh server)",
+                flush=True,
+            )
+            busy = load.Runner(HOST, port, people, [], timeout=args.timeout, seed=3, day=day)
+            signed = await load.closed_loop(
+                busy, "signed-in", args.connections, args.saturation_seconds
+            )
+            bare = load.Runner(HOST, port, [], [], timeout=args.timeout, seed=4, day=day)
+            floor = await load.closed_loop(bare, "floor", args.connections, args.saturation_seconds)
+            after = {p: round(memory_mb(p), 1) for p in server.workers()}
+            return signed, floor, after
+
+        signed, floor, after_saturation = asyncio.run(saturation())
+        locked = server.grep("database is locked")
+    return {
+        "people": count,
+        "peak": peak_result,
+        "saturation": {"signed_in": signed, "floor": floor},
+        "memory": {
+            "floor_worker_mb": round(floor_rss, 1),
+            "workers_after_mb": {**after_peak, **after_saturation},
+            "after_peak_mb": list(after_peak.values()),
+            "after_saturation_mb": list(after_saturation.values()),
+            "task_worker_mb": task_mb,
+        },
+        "database_locked_saturation": locked,
+    }
+
+
+# --- One engine -----------------------------------------------------------------------------
+
+
+def run_engine(engine: str, args, catalogue: Path, catalogue_seconds: float) -> dict:
+    print(f"\n== {engine}", flush=True)
+    var_dir = Path(tempfile.mkdtemp(prefix=f"sightline-bench-{engine}-"))
     log_dir = var_dir / "logs"
     log_dir.mkdir()
+    result = {"engine": engine, "var_dir": str(var_dir)}
     try:
-        env = bench_env(var_dir)
-        data = prepare(scale, env, log_dir)
-        pages = [
-            PageResult(key, path.format(action=data["action"], case=data["case"]))
-            for key, path in PAGES
+        url = ""
+        if engine == "postgresql":
+            url = fresh_postgres(os.environ["DATABASE_URL"], "sightline_bench")
+        env = bench_env(var_dir, url)
+        build = manage_bench(
+            "build",
+            ["build", "--scale", str(args.scale), "--catalogue", str(catalogue)],
+            env,
+            log_dir,
+        )
+        seconds = build["seconds"]
+        data_seconds = round(
+            sum(v for k, v in seconds.items() if k not in ("migrate", "collectstatic", "cpu"))
+            + catalogue_seconds,
+            1,
+        )
+        result["build"] = {**build, "data_seconds": data_seconds}
+        refs = manage_bench("refs", ["refs"], env, log_dir)
+        result["refs"] = refs
+        paths = [
+            (k, p.format(action=refs["action"], case=refs["case"], last=refs["last_page"]))
+            for k, p in PAGES
         ]
-        fingerprint = code_fingerprint()
-        counted = count_queries([p.path for p in pages], env, log_dir)
-        for page in pages:
-            page.queries = counted[page.path]["queries"]
-            page.status = counted[page.path]["status"]
-            if page.status != 200:
-                where = counted[page.path].get("location")
-                page.error = f"HTTP {page.status} in-process" + (f" to {where}" if where else "")
-        with Server(env, log_dir, args.workers) as server:
+        counted = manage_bench(
+            "queries", ["queries", "--email", EMAIL, FLOOR, *[p for _, p in paths]], env, log_dir
+        )
+        result["floor_queries"] = counted[FLOOR]["queries"]
+        pages = []
+        with Server(env, log_dir, "pages") as server:
             session = sign_in(server.url, args.timeout)
-            for page in pages:
-                measure(page, session, server.url, args)
-        floor = pages[0].p50
-        for page in pages:
-            if page.p50 is not None and floor:
-                page.x_floor = round(page.p50 / floor, 1)
-        result = {
-            "scale": scale,
-            "code": fingerprint,
-            "data": data,
-            "pages": [asdict(p) for p in pages],
-        }
-        print_table(result)
+            anonymous = requests.Session()
+            for key, path in paths:
+                row = {"key": key, "path": path, **counted[path]}
+                if row["status"] != 200:
+                    row["error"] = f"HTTP {row['status']} in-process"
+                elif args.pages == "all":
+                    row.update(measure_page(session, anonymous, server.url, path, args))
+                else:
+                    row["error"] = "not timed (--pages none)"
+                pages.append(row)
+                print(
+                    f"  {key:<26} {_fmt(row.get('p95')):>8} ms p95  ×{_fmt(row.get('ratio'))}",
+                    flush=True,
+                )
+            result["pages_locked"] = server.grep("database is locked")
+        result["pages"] = pages
+        result["exports"] = []
+        for fmt in args.exports:
+            row = measure_export(env, log_dir, fmt, args)
+            print(
+                f"  export {fmt:<5} {_fmt(row['seconds'])} s, peak {_fmt(row['peak_mb'])} MB"
+                f"{'  ' + row['error'] if row['error'] else ''}",
+                flush=True,
+            )
+            result["exports"].append(row)
+        if args.load_seconds > 0:
+            targets = manage_bench("targets", ["targets", "--users", str(args.users)], env, log_dir)
+            result["load"] = run_load(env, log_dir, args, targets, date_today())
         return result
     finally:
         if args.keep:
@@ -368,95 +449,31 @@ def run_scale(scale: int, args) -> dict:
             shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def measure(page: PageResult, session, base: str, args) -> None:
-    samples, status, error = time_page(
-        session, base + page.path, warmup=args.warmup, count=args.requests, timeout=args.timeout
-    )
-    page.samples_ms = samples
-    if status is not None:
-        page.status = status
-    if error:
-        page.error = page.error or error
-    if samples and not error:
-        page.p50 = round(percentile(samples, 50), 1)
-        page.p95 = round(percentile(samples, 95), 1)
-
-
-# --- Reporting -----------------------------------------------------------------------------
-
-
-def _fmt(value, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
-def print_table(result: dict) -> None:
-    width = max(len(p["path"]) for p in result["pages"])
-    print(f"\n{'page':<{width}}  {'p50 ms':>8}  {'p95 ms':>8}  {'×floor':>7}  {'queries':>7}")
-    for p in result["pages"]:
-        line = (
-            f"{p['path']:<{width}}  {_fmt(p['p50']):>8}  {_fmt(p['p95']):>8}  "
-            f"{_fmt(p['x_floor']):>7}  {_fmt(p['queries']):>7}"
-        )
-        print(line + (f"  ERROR {p['error']}" if p["error"] else ""))
-    counts = result["data"].get("counts", {})
-    print("data: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-
-
-def compare(results: list[dict]) -> list[dict]:
-    rows = []
-    for i, (key, template) in enumerate(PAGES):
-        queries = [r["pages"][i]["queries"] for r in results]
-        known = [q for q in queries if q is not None]
-        rows.append(
-            {
-                "key": key,
-                "path": template,
-                "queries": {str(r["scale"]): q for r, q in zip(results, queries, strict=True)},
-                "p50": {str(r["scale"]): r["pages"][i]["p50"] for r in results},
-                "grows": len(set(known)) > 1,
-            }
-        )
-    return rows
-
-
-def print_comparison(rows: list[dict], scales: list[int]) -> None:
-    width = max(len(r["path"]) for r in rows)
-    q_heads = "".join(f"  {'q@' + str(s):>6}" for s in scales)
-    t_heads = "".join(f"  {'p50@' + str(s):>8}" for s in scales)
-    print(f"\n== Query counts across scales\n{'page':<{width}}{q_heads}{t_heads}  result")
-    for r in rows:
-        qs = "".join(f"  {_fmt(r['queries'][str(s)]):>6}" for s in scales)
-        ts = "".join(f"  {_fmt(r['p50'][str(s)]):>8}" for s in scales)
-        print(f"{r['path']:<{width}}{qs}{ts}  {'GROWS' if r['grows'] else 'same'}")
-
-
-def write_json(report: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    return path
-
-
-# --- Main ----------------------------------------------------------------------------------
-
-
-def parse_args(argv: list[str] | None):
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="1,5", help="comma-separated, default 1,5")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = ten years (default)")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--requests", type=int, default=40, help="timed pairs per page")
+    parser.add_argument("--warmup", type=int, default=6, help="untimed pairs per page first")
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--pages", default="all", help="all, or none to skip the page timings")
+    parser.add_argument("--exports", default="csv,xlsx,docx,pdf", help="formats, or none")
+    parser.add_argument("--export-timeout", type=float, default=120)
+    parser.add_argument("--load-seconds", type=float, default=300, help="peak profile; 0: none")
+    parser.add_argument("--saturation-seconds", type=float, default=60)
+    parser.add_argument("--users", type=int, default=60, help="signed-in people in the load")
+    parser.add_argument("--connections", type=int, default=60, help="closed-loop connections")
+    parser.add_argument("--public-rate", type=float, default=50, help="public req/s at peak")
+    parser.add_argument("--search-queries", type=int, default=200, help="0: no search bench")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--markdown", type=Path, help="print a results file's tables and stop")
     args = parser.parse_args(argv)
-    try:
-        args.scales = [int(s) for s in args.scales.split(",") if s.strip()]
-    except ValueError:
-        parser.error("--scales takes whole numbers, like 1,5")
-    if not args.scales or min(args.scales) < 1 or args.requests < 1 or args.warmup < 0:
-        parser.error("scales and --requests must be at least 1, --warmup at least 0")
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if set(args.engines) - {"sqlite", "postgresql"} or not args.engines:
+        parser.error("--engines takes sqlite and/or postgresql")
+    args.exports = [] if args.exports == "none" else args.exports.split(",")
+    if set(args.exports) - set(EXPORTS) or args.scale <= 0 or args.requests < 1:
+        parser.error("bad --exports, --scale or --requests")
     return args
 
 
@@ -464,77 +481,96 @@ def _stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv=None) -> int:  # noqa: C901
     args = parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     if not (ROOT / "frontend" / "dist").is_dir():
         print("The front-end assets are missing: run `make assets` (or `make bench`).")
         return 2
-    # Ctrl-C, SIGTERM and a closed terminal all end the run through the same clean-up (even
-    # when the shell that started this script ignores SIGINT, as background jobs do).
-    signal.signal(signal.SIGINT, _stop_on_signal)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    signal.signal(signal.SIGHUP, _stop_on_signal)
-    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    load_before = os.getloadavg()
-    results = []
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop_on_signal)
+    engines = list(args.engines)
+    skipped = []
+    if "postgresql" in engines and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        engines.remove("postgresql")
+        skipped.append("postgresql (no DATABASE_URL: run under scripts/pg_throwaway.sh run)")
+    started, load_before = time.strftime("%Y-%m-%dT%H:%M:%S%z"), os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
+    results, search = [], []
     try:
-        for scale in args.scales:
-            results.append(run_scale(scale, args))
+        items = max(20, round(5000 * args.scale))
+        begun = time.perf_counter()
+        chars = search_bench.generate(work / "catalogue.jsonl", items, 12000, 7)
+        catalogue_seconds = round(time.perf_counter() - begun, 1)
+        print(
+            f"Catalogue: {items} items, {chars / 1e6:.1f} million characters, {catalogue_seconds} s"
+        )
+        for engine in engines:
+            results.append(run_engine(engine, args, work / "catalogue.jsonl", catalogue_seconds))
+        if args.search_queries:
+            search = _search(args, work, engines)
     except SetupFailed as exc:
         print(f"\nBenchmark set-up failed: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("\nInterrupted; the server is stopped and the temporary folders removed.")
+        print("\nInterrupted; the servers are stopped and the temporary folders removed.")
         return 130
-    rows = compare(results)
-    print_comparison(rows, args.scales)
-    code_changed = len({r["code"] for r in results}) > 1
-    if code_changed:
-        print(
-            "\nWARNING: the application's code changed between scales during this run; a query "
-            "count that differs may come from the change, not the data. Run again."
-        )
-    errors = [
-        {"scale": r["scale"], "path": p["path"], "error": p["error"]}
-        for r in results
-        for p in r["pages"]
-        if p["error"]
-    ]
-    grows = [r for r in rows if r["grows"]] if len(results) > 1 else []
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    checks = [c for r in results for c in checks_for(r)] + search_checks(search)
+    for r in results:
+        print_engine(r)
+    for s in search:
+        search_bench.report(s)
+    load_after = os.getloadavg()
+    print(
+        f"\nLoad average (1, 5, 15 min) at start {tuple(round(x, 1) for x in load_before)}, "
+        f"at end {tuple(round(x, 1) for x in load_after)} on {os.cpu_count()} cores"
+    )
+    for s in skipped:
+        print(f"Skipped: {s}")
     report = {
         "started": started,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            # Other work on the machine skews timings (not query counts): 1, 5, 15 minutes.
-            "load_average_start": [round(x, 2) for x in load_before],
-            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+            "load_average_start": load_before,
+            "load_average_end": load_after,
         },
-        "settings": {
-            "scales": args.scales,
-            "requests": args.requests,
-            "warmup": args.warmup,
-            "timeout_s": args.timeout,
-            "gunicorn_workers": args.workers,
-            "cases_per_scale": CASES_PER_SCALE,
-        },
-        "scales": results,
-        "comparison": rows,
-        "errors": errors,
-        "grows": [r["key"] for r in grows],
-        "code_changed_during_run": code_changed,
+        "settings": {k: v for k, v in vars(args).items()},
+        "engines": results,
+        "search": search,
+        "checks": checks,
+        "skipped": skipped,
     }
-    print(
-        f"\nLoad average (1 min) at start and end: {load_before[0]:.1f}, {os.getloadavg()[0]:.1f}"
-    )
     print(f"Results: {write_json(report).relative_to(ROOT)}")
-    for e in errors:
-        print(f"ERROR at scale {e['scale']}: {e['path']}: {e['error']}")
-    for r in grows:
-        counts = ", ".join(f"{q} at scale {s}" for s, q in r["queries"].items())
-        print(f"GROWS: {r['path']} ({counts})")
-    return 1 if errors or grows else 0
+    print("\n== Checks")
+    for c in checks:
+        print(f"  {'PASS' if c['pass'] else 'FAIL'}  {c['engine']:<10} {c['check']}: {c['value']}")
+    bad_pages = [p for r in results for p in r["pages"] if p.get("status") != 200]
+    for p in bad_pages:
+        print(f"ERROR: {p['path']} answered {p.get('status')}: {p.get('error')}")
+    print(f"bench: {sum(c['pass'] for c in checks)} of {len(checks)} checks pass")
+    return 1 if bad_pages else 0
+
+
+def _search(args, work: Path, engines: list[str]) -> list[dict]:
+    """bench/search_bench.py on the same catalogue, one child process per engine."""
+    print("\n== Library search benchmark (bench/search_bench.py)", flush=True)
+    ns = argparse.Namespace(queries=args.search_queries, seed=7)
+    out = []
+    for engine in engines:
+        url = (
+            fresh_postgres(os.environ["DATABASE_URL"], "sightline_search_bench")
+            if (engine == "postgresql")
+            else ""
+        )
+        out.append(search_bench.run_engine(ns, work / "catalogue.jsonl", work, url))
+        out[-1]["engine"] = engine
+    return out
 
 
 if __name__ == "__main__":

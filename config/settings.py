@@ -86,6 +86,11 @@ SIGHTLINE_DEMO = env_bool("SIGHTLINE_DEMO", False)
 if not SIGHTLINE_MFA_REQUIRED and not (SIGHTLINE_DEMO or DEBUG):
     raise ImproperlyConfigured("SIGHTLINE_MFA_REQUIRED may only be relaxed in the local demo.")
 
+# The benchmark's floor view at /bench/floor (bench/floor.py): only in the local demo.
+SIGHTLINE_BENCH_FLOOR = env_bool("SIGHTLINE_BENCH_FLOOR", False)
+if SIGHTLINE_BENCH_FLOOR and not (SIGHTLINE_DEMO or DEBUG):
+    raise ImproperlyConfigured("SIGHTLINE_BENCH_FLOOR may only be on in the local demo.")
+
 # Sign-in protection (docs/decisions/0019-sign-in-throttle-proxies-and-device-cookies.md).
 SIGHTLINE_LOCKOUT_FAILURES = env_positive_int("SIGHTLINE_LOCKOUT_FAILURES", 5)
 SIGHTLINE_LOCKOUT_MINUTES = env_positive_int("SIGHTLINE_LOCKOUT_MINUTES", 15)

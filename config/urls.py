@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -11,6 +12,11 @@ urlpatterns = [
     path("app/publishing/", include("sightline.publishing.urls")),
     path("app/briefings/", include("sightline.learning.urls")),
 ]
+
+if settings.SIGHTLINE_BENCH_FLOOR:  # the benchmark's floor view (bench/floor.py)
+    from bench.floor import floor
+
+    urlpatterns.append(path("bench/floor", floor, name="bench-floor"))
 
 handler400 = "sightline.core.views.error_400"
 handler403 = "sightline.core.views.error_403"

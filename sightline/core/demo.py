@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-from django.db import transaction
 from django.utils import timezone
 
 from sightline.accounts.models import Agency, Duty, Membership, Role, User
@@ -323,69 +322,8 @@ def _walk(action, status: str, bu, owner) -> None:
         )
 
 
-def seed_scale(scale: int, rng: random.Random) -> int:
-    """Bulk volume for benchmarks: scale × 1,000 actions across scale × 10 extra agencies."""
-    from sightline.actions.models import Action, ActionPlan, ActionStatus, ActionUpdate
+def seed_scale(scale: float, rng: random.Random, catalogue: str | None = None) -> dict:
+    """Ten years of a large partnership at scale 1 (see sightline/core/demo_scale.py)."""
+    from sightline.core.demo_scale import seed_scale as build
 
-    seed_base()
-    bu = User.objects.get(email=USERS[0][0])
-    statuses = [s.value for s in ActionStatus]
-    day = today()
-    with transaction.atomic():
-        start = Agency.objects.count()
-        agencies = [
-            Agency(name=f"Bench agency {start + i}", short_name=f"B{start + i}")
-            for i in range(scale * 10)
-        ]
-        Agency.objects.bulk_create(agencies)
-        agencies = list(Agency.objects.all())
-        first = ActionPlan.objects.count()
-        plans = ActionPlan.objects.bulk_create(
-            [
-                ActionPlan(
-                    reference=f"AP-BENCH-{first + i:05d}",
-                    title=f"Bench plan {first + i}",
-                    source="priority",
-                    created_by=bu,
-                    updated_by=bu,
-                )
-                for i in range(scale * 20)
-            ]
-        )
-        first_action = Action.objects.count()
-        actions = []
-        for i in range(scale * 1000):
-            status = rng.choice(statuses)
-            signed = timezone.now() if status == ActionStatus.SIGNED_OFF else None
-            actions.append(
-                Action(
-                    plan=rng.choice(plans),
-                    reference=f"ACT-BENCH-{first_action + i:07d}",
-                    lesson="Bench lesson " * 5,
-                    description=f"Bench action {i} " * 5,
-                    expected_change="Bench change " * 5,
-                    owner_agency=rng.choice(agencies),
-                    due_date=day + timezone.timedelta(days=rng.randint(-90, 180)),
-                    status=status,
-                    signed_off_at=signed,
-                    signed_off_by=bu if signed else None,
-                    created_by=bu,
-                    updated_by=bu,
-                )
-            )
-        created = Action.objects.bulk_create(actions, batch_size=500)
-        ActionUpdate.objects.bulk_create(
-            [
-                ActionUpdate(
-                    action=a,
-                    on_date=day,
-                    note="Bench progress update " * 4,
-                    status_after=a.status,
-                    author=bu,
-                )
-                for a in created
-                for _ in range(2)
-            ],
-            batch_size=1000,
-        )
-    return len(created)
+    return build(scale, rng, catalogue)

@@ -1,7 +1,10 @@
 """Demo data: a fictional partnership with agencies, a user for every role and action plans in
 every state. Only for the local demo (SIGHTLINE_DEMO=true): Sightline has no default accounts.
 
-`--scale N` adds volume for benchmarks: N × 1,000 actions with progress updates."""
+`--scale S` adds volume for benchmarks: at 1, ten years of a large partnership (40 agencies,
+2,000 users, 1,000 cases, 50,000 actions with 100,000 progress updates, briefings, publication
+plans, notifications); `--catalogue FILE` imports a back-catalogue file into the library too.
+See sightline/core/demo_scale.py."""
 
 from __future__ import annotations
 
@@ -20,20 +23,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            type=int,
+            type=float,
             default=0,
-            help="Add N × 1,000 actions with updates, for benchmarks",
+            help="Add ten years of a large partnership times this (1 = 50,000 actions)",
+        )
+        parser.add_argument(
+            "--catalogue", default=None, help="With --scale: a back-catalogue file to import"
         )
         parser.add_argument("--quiet", action="store_true")
 
-    def handle(self, *args, scale=0, quiet=False, **options):
+    def handle(self, *args, scale=0, quiet=False, catalogue=None, **options):
         if not (settings.SIGHTLINE_DEMO or settings.DEBUG):
             raise CommandError("Demo data is only for the local demo (set SIGHTLINE_DEMO=true).")
         with transaction.atomic():
             created = seed_base()
         if scale:
-            count = seed_scale(scale, rng=random.Random(scale))
-            self.stdout.write(f"Added {count} actions for scale {scale}.")
+            seconds = seed_scale(scale, rng=random.Random(int(scale * 1000)), catalogue=catalogue)
+            parts = ", ".join(f"{k} {v} s" for k, v in seconds.items())
+            self.stdout.write(f"Added the volume for scale {scale:g} ({parts}).")
         if quiet:
             return
         self.stdout.write("Demo data loaded." if created else "Demo data already present.")
