@@ -7,8 +7,10 @@ named on the case until their access ends. Nobody else — not even to learn it 
 Who sees identities (the restricted `CaseSubject`): the business unit, and case members granted
 it. Never the scrutineer. Every read is logged with the reason given.
 
-Agency returns: an agency sees its own return; other agencies' returns only once the business
-unit has shared the collated pack.
+Agency returns (`agency_returns_visible_to`, the one rule every page, document, export and the
+home page use): until the business unit shares the collated pack, a return is visible to its own
+agency (its agency leads, practitioners and partner leads) and the business unit only; once the
+pack is shared, to everyone who sees the case.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from sightline.core.models import Event
 from sightline.reviews.models import AgencyReturn, Case, CaseMember, CaseSubject, DraftVersion
 
 CASE_AGENCY_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER)
+# The people of an agency who may read that agency's own return before the pack is shared. A
+# reviewer's or scrutineer's membership of an agency does not make them its people.
+RETURN_AGENCY_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER, Role.PARTNER_LEAD)
 
 
 def _active_memberships(user):
@@ -150,22 +155,44 @@ def subject_for_read(user, case: Case, *, reason: str) -> CaseSubject:
 # --- Agency returns --------------------------------------------------------------------------
 
 
+def agency_returns_visible_to(user) -> QuerySet[AgencyReturn]:
+    """Every agency return the user may read, on every case they see: the business unit reads
+    them all; anyone else reads their own agency's return, and every return of a rapid review
+    whose collated pack has been shared."""
+    qs = AgencyReturn.objects.filter(rapid_review__case__in=cases_visible_to(user))
+    p = principal_for(user)
+    if p.is_business_unit:
+        return qs
+    own = p.agencies_with_role(*RETURN_AGENCY_ROLES)
+    return qs.filter(Q(rapid_review__pack_shared_at__isnull=False) | Q(agency_id__in=own))
+
+
+def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
+    return (
+        agency_returns_visible_to(user)
+        .filter(rapid_review__case=case)
+        .select_related("agency", "submitted_by")
+    )
+
+
 def can_see_all_returns(user, case: Case) -> bool:
-    """Every agency's return (and so the whole rapid review, as the Panel receives it)."""
-    if principal_for(user).sees_partnership_wide or is_case_reviewer(user, case):
+    """Every agency's return, and so the rapid review as the Panel receives it: the business
+    unit, and once the collated pack is shared everyone who sees the case."""
+    if not cases_visible_to(user).filter(pk=case.pk).exists():
+        return False
+    if principal_for(user).is_business_unit:
         return True
     rr = getattr(case, "rapid_review", None)
     return rr is not None and rr.pack_shared_at is not None
 
 
-def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
-    qs = AgencyReturn.objects.filter(rapid_review__case=case).select_related(
-        "agency", "submitted_by"
-    )
-    if can_see_all_returns(user, case):
-        return qs
-    p = principal_for(user)
-    return qs.filter(agency_id__in=p.agencies_with_role(*CASE_AGENCY_ROLES))
+def can_read_rapid_review_record(user, case: Case) -> bool:
+    """The rapid review's own record (the meeting, the recommendation, the Panel and the
+    decision), which holds no agency's return: the partnership-wide roles and the case's
+    reviewer, and everyone on the case once the pack is shared."""
+    if principal_for(user).sees_partnership_wide or is_case_reviewer(user, case):
+        return True
+    return can_see_all_returns(user, case)
 
 
 def can_complete_return(user, agency_id: int) -> bool:

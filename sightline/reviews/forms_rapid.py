@@ -404,6 +404,13 @@ class StatusForm(BaseForm):
 
 
 class SignOffForm(BaseForm):
+    """A partner's sign-off. `fingerprint` is the fingerprint of the version the partner read:
+    if the content changed meanwhile, the sign-off is refused."""
+
+    fingerprint = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Read the current version before signing off"},
+    )
     agency = forms.ModelChoiceField(
         label="Which safeguarding partner are you signing off for?",
         queryset=Agency.objects.none(),

@@ -231,7 +231,12 @@ class AgencyReturn(BaseModel):
 
 
 class PartnerSignOff(models.Model):
-    """A safeguarding partner's sign-off of the rapid review or of the final report."""
+    """A safeguarding partner's sign-off of the rapid review or of the final report, bound to
+    exactly the content signed: its fingerprint and the content itself, as the partner read it.
+
+    A change to that content withdraws the sign-off (`withdrawn_at`, with the reason); it is
+    kept, never deleted, and the partner signs again. One sign-off per partner and stage is
+    current at a time."""
 
     class Stage(models.TextChoices):
         RAPID_REVIEW = "rapid_review", "Rapid review"
@@ -245,12 +250,22 @@ class PartnerSignOff(models.Model):
     )
     signed_at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the content signed"
+    )
+    content = models.JSONField(
+        default=list, blank=True, help_text="The content as signed: [heading, paragraphs] pairs"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["signed_at"]
+        ordering = ["signed_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "stage", "agency"], name="one_signoff_per_partner"
+                fields=["case", "stage", "agency"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_signoff_per_partner",
             )
         ]
 

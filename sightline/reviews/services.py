@@ -29,6 +29,7 @@ from sightline.reviews.models import (
     CaseStage,
     CaseSubject,
     IncidentNotification,
+    PartnerSignOff,
     RapidReview,
 )
 from sightline.reviews.services_common import (
@@ -39,6 +40,7 @@ from sightline.reviews.services_common import (
     _set_stage,
     business_unit_users,
     case_url,
+    signed_content_change,
 )
 from sightline.reviews.services_rapid import (
     RETURN_FIELDS,
@@ -49,6 +51,7 @@ from sightline.reviews.services_rapid import (
     rapid_review_share_pack,
     rapid_review_transition,
     rapid_review_update,
+    sign_off_problem,
 )
 from sightline.reviews.workflow import NOTIFICATION_WORKFLOW
 
@@ -75,6 +78,7 @@ __all__ = [
     "rapid_review_transition",
     "rapid_review_update",
     "reviewer_appoint",
+    "sign_off_problem",
 ]
 
 CASE_FIELDS = [
@@ -193,17 +197,28 @@ def case_update(
 ) -> Case:
     _require_business_unit(by)
     before = snapshot(case, CASE_FIELDS)
-    for key, value in fields.items():
-        setattr(case, key, value)
-    save_versioned(case, by=by, expected_version=expected_version, fields=list(fields))
-    if involved_agencies is not None:
-        keep = {a.pk for a in involved_agencies} | {case.lead_agency_id, case.raised_by_agency_id}
-        case.involved_agencies.set(keep)
-    if themes is not None:
-        case.themes.set(themes)
-    record_event(
-        action="case.update", actor=by, obj=case, changes=diff(before, snapshot(case, CASE_FIELDS))
-    )
+    # The case's details are in what the partners sign for the rapid review; once it has gone
+    # to the Panel its document prints the content as signed, so the case may still change.
+    with signed_content_change(
+        case, by=by, stages=[PartnerSignOff.Stage.RAPID_REVIEW], refuse_when_closed=False
+    ):
+        for key, value in fields.items():
+            setattr(case, key, value)
+        save_versioned(case, by=by, expected_version=expected_version, fields=list(fields))
+        if involved_agencies is not None:
+            keep = {a.pk for a in involved_agencies} | {
+                case.lead_agency_id,
+                case.raised_by_agency_id,
+            }
+            case.involved_agencies.set(keep)
+        if themes is not None:
+            case.themes.set(themes)
+        record_event(
+            action="case.update",
+            actor=by,
+            obj=case,
+            changes=diff(before, snapshot(case, CASE_FIELDS)),
+        )
     return case
 
 

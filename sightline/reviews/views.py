@@ -1,7 +1,7 @@
 """Case pages: the dashboard, the yearly summary and raising a concern, and the pieces every case
-page shares (`case_context`, `add_refusal`). The case itself, its restricted record, members,
-the notification decision and closing are in views_case.py, the rapid review pages in
-views_rapid.py and the local review pages in views_local.py and views_learning.py.
+page shares (`case_context`, `sign_off_summary`, `add_refusal`). The case itself, its restricted
+record, members, the notification decision and closing are in views_case.py, the rapid review
+pages in views_rapid.py and the local review pages in views_local.py and views_learning.py.
 
 Objects come only from reviews.access; writes only through reviews.services."""
 
@@ -26,6 +26,7 @@ from sightline.core.exports import EXPORT_FORMATS, Table, export_response
 from sightline.reviews import access, selectors, services
 from sightline.reviews.forms import DashboardFilterForm, RaiseConcernForm
 from sightline.reviews.models import CaseStage
+from sightline.reviews.signoffs import signoff_state
 
 PAGE_SIZE = 50
 # Roles that may raise a concern for their agency (and then see the case they raised).
@@ -95,6 +96,24 @@ def case_context(request, case, *, current: str = "", title: str = "") -> dict:
         "current": current,
         "page_title": title,
         "today": day,
+    }
+
+
+def sign_off_summary(case, stage: str, user) -> dict:
+    """What a review page shows of a stage's sign-off: the sign-offs that count, who is still
+    to sign, the latest withdrawal, and whether this user can sign now (or why not)."""
+    state = signoff_state(case, stage)
+    mine = access.partner_agency_ids(user)
+    left = set(mine) - {s.agency_id for s in state.current}
+    problem = services.sign_off_problem(case, stage) if mine else None
+    return {
+        "signoffs": state.current,
+        "partners_missing": state.missing,
+        "signoffs_missing": state.missing,
+        "withdrawal": state.withdrawal,
+        "can_sign_off": bool(left) and problem is None,
+        "sign_off_problem": problem if left and not state.closed else None,
+        "sign_off_stage": stage,
     }
 
 

@@ -30,6 +30,7 @@ from sightline.reviews.forms import (
 )
 from sightline.reviews.forms_rapid import NOTIFICATION_CRITERIA, NotificationForm
 from sightline.reviews.models import CaseStage, IncidentNotification, PartnerSignOff
+from sightline.reviews.signoffs import signoff_state
 from sightline.reviews.views import CLOSABLE_STAGES, add_refusal, case_context
 from sightline.reviews.workflow import NOTIFICATION_WORKFLOW, WORKFLOWS
 
@@ -54,8 +55,9 @@ STAGE_LABELS = dict(CaseStage.choices)
 # --- The case --------------------------------------------------------------------------------
 
 
-def _signoff_rows(case, signoffs) -> list[dict]:
-    """Each partner's sign-off for each stage the case has reached."""
+def _signoff_rows(case) -> list[dict]:
+    """Each partner's current sign-off for each stage the case has reached (a withdrawn one,
+    or one given to content that has since changed, does not count and is not shown)."""
     stages = []
     if getattr(case, "rapid_review", None) is not None:
         stages.append(PartnerSignOff.Stage.RAPID_REVIEW)
@@ -64,15 +66,19 @@ def _signoff_rows(case, signoffs) -> list[dict]:
     if not stages:
         return []
     partners = list(Agency.objects.filter(kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True))
-    done = {(s.stage, s.agency_id): s for s in signoffs}
-    return [
-        {
-            "stage": PartnerSignOff.Stage(stage).label,
-            "stage_value": stage,
-            "rows": [(agency, done.get((stage, agency.pk))) for agency in partners],
-        }
-        for stage in stages
-    ]
+    blocks = []
+    for stage in stages:
+        state = signoff_state(case, stage)
+        done = {s.agency_id: s for s in state.current}
+        blocks.append(
+            {
+                "stage": PartnerSignOff.Stage(stage).label,
+                "stage_value": stage,
+                "rows": [(agency, done.get(agency.pk)) for agency in partners],
+                "withdrawal": state.withdrawal,
+            }
+        )
+    return blocks
 
 
 def _history(case):
@@ -86,11 +92,11 @@ def _history(case):
 @require_GET
 def case_detail(request, reference: str):
     case = access.case_for_view(request.user, reference)
-    case, signoffs = selectors.case_page(case)
+    case, _ = selectors.case_page(case)
     context = case_context(request, case, current="overview")
     context.update(
         {
-            "signoff_stages": _signoff_rows(case, signoffs),
+            "signoff_stages": _signoff_rows(case),
             "members": case.members.filter(archived_at__isnull=True).select_related("user"),
             "history": _history(case),
             "involved": case.involved_agencies.all(),

@@ -316,12 +316,64 @@ def test_an_agency_sees_only_its_own_return_until_the_pack_is_shared(partnership
     assert agencies_of(access.returns_visible_to(p.practitioner, case)) == everyone
 
 
-@pytest.mark.parametrize("who", ["business unit", "council partner lead", "scrutineer"])
-def test_the_partnership_sees_every_return_before_the_pack_is_shared(partnership, who):
-    case = advance_case(partnership, "returns_requested")
-    assert agencies_of(access.returns_visible_to(WHO[who](partnership), case)) == set(
-        partnership.agencies.values()
-    )
+ALL_AGENCIES = ("council", "icb", "police", "trust", "school")
+
+
+@pytest.mark.parametrize(
+    ("who", "before_sharing"),
+    [
+        ("business unit", ALL_AGENCIES),
+        # A partner lead reads their own agency's return only, like its agency lead.
+        ("council partner lead", ("council",)),
+        ("ICB partner lead", ("icb",)),
+        ("police partner lead", ("police",)),
+        ("scrutineer", ()),
+        ("notifier", ("council",)),
+        ("council agency lead", ("council",)),
+        ("trust agency lead", ("trust",)),
+        ("trust practitioner", ("trust",)),
+        ("school agency lead", ("school",)),
+        ("uninvolved agency lead", ()),
+        ("system admin", ()),
+    ],
+)
+def test_a_return_is_for_its_own_agency_and_the_business_unit_until_the_pack_is_shared(
+    partnership, who, before_sharing
+):
+    p = partnership
+    user = WHO[who](p)
+    case = advance_case(p, "returns_submitted")
+    assert agencies_of(access.returns_visible_to(user, case)) == {
+        p.agency(k) for k in before_sharing
+    }
+    assert access.can_see_all_returns(user, case) == (who == "business unit")
+
+    services.rapid_review_share_pack(rr=case.rapid_review, by=p.bu)
+    case = Case.objects.get(pk=case.pk)
+
+    sees_case = who not in ("uninvolved agency lead", "system admin")
+    after = set(p.agencies.values()) if sees_case else set()
+    assert agencies_of(access.returns_visible_to(user, case)) == after
+    assert access.can_see_all_returns(user, case) == sees_case
+
+
+def test_the_reviewer_reads_returns_only_once_the_pack_is_shared(partnership):
+    p = partnership
+    case = advance_case(p, "returns_submitted")
+    reviewer = services.reviewer_appoint(
+        case=case,
+        by=p.bu,
+        email="helen.marsh@reviews.example.org",
+        full_name="Helen Marsh",
+        agency=p.council,  # a reviewer's membership of an agency does not make it theirs
+        access_ends_on=today() + timedelta(days=200),
+    ).user
+    assert agencies_of(access.returns_visible_to(reviewer, case)) == set()
+
+    services.rapid_review_share_pack(rr=case.rapid_review, by=p.bu)
+    case = Case.objects.get(pk=case.pk)
+
+    assert agencies_of(access.returns_visible_to(reviewer, case)) == set(p.agencies.values())
 
 
 def test_an_agency_lead_completes_only_their_own_agencys_return(partnership):

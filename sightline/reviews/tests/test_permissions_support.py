@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sightline.core.calendar import add_months
 from sightline.core.clocks import today
-from sightline.reviews import services, services_local
+from sightline.reviews import services, services_local, signoffs
 from sightline.reviews.models import (
     AgeBand,
     Case,
@@ -256,6 +256,7 @@ RAPID_MOVES = {
     "record_meeting": At("returns_submitted", meeting_recorded),
     "recommend": At("meeting_held", recommendation_recorded),
     "complete_sign_off": At("recommended", partners_signed_rapid_review),
+    "reopen_sign_off": At("signed_off"),
     "send_to_panel": At("signed_off", sent_date_recorded),
     "record_panel_response": At("sent_to_panel", panel_response_recorded),
     "decide": At("sent_to_panel", decision_recorded),
@@ -413,7 +414,17 @@ def rr_status_data(world: World) -> dict:
 
 
 def sign_off_data(world: World) -> dict:
-    return {"agency": world.p.council.pk, "comment": "Agreed."}
+    """As the sign-off page posts it: with the fingerprint of the version the partner read."""
+    stage = (
+        PartnerSignOff.Stage.FINAL_REPORT
+        if LocalReview.objects.filter(case=world.case).exists()
+        else PartnerSignOff.Stage.RAPID_REVIEW
+    )
+    return {
+        "agency": world.p.council.pk,
+        "comment": "Agreed.",
+        "fingerprint": signoffs.content_fingerprint(world.case, stage),
+    }
 
 
 def local_review_data(world: World) -> dict:

@@ -128,6 +128,7 @@ def rapid_review_to_sign_off(people, rr: RapidReview) -> RapidReview:
             immediate_safety_actions="Siblings seen the same day.",
             early_learning="Follow up missed health appointments.",
         )
+    services.rapid_review_share_pack(rr=rr, by=bu)
     services.rapid_review_update(
         rr=rr,
         by=bu,
