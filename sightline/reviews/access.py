@@ -20,6 +20,7 @@ from django.http import Http404
 
 from sightline.accounts.access import deny, principal_for
 from sightline.accounts.models import Duty, Role
+from sightline.accounts.people import people_with
 from sightline.core.clocks import today
 from sightline.core.events import record_event
 from sightline.core.models import Event
@@ -101,6 +102,42 @@ def partner_agency_ids(user) -> frozenset[int]:
 
 def is_case_reviewer(user, case: Case) -> bool:
     return _active_memberships(user).filter(case=case, part=CaseMember.Part.REVIEWER).exists()
+
+
+# Who may hold each part on a case. The independent reviewer is someone with a reviewer
+# account; the scrutineer and system administrators are never named on a case.
+PART_ROLES = {
+    CaseMember.Part.REVIEWER: (Role.REVIEWER,),
+    CaseMember.Part.CHAIR: (Role.BUSINESS_UNIT, Role.PARTNER_LEAD, Role.AGENCY_LEAD),
+    CaseMember.Part.MEMBER: (
+        Role.BUSINESS_UNIT,
+        Role.PARTNER_LEAD,
+        Role.AGENCY_LEAD,
+        Role.PRACTITIONER,
+    ),
+}
+PART_HOLDERS = {
+    CaseMember.Part.REVIEWER: "someone with an independent reviewer account",
+    CaseMember.Part.CHAIR: "a business unit member, a partner lead or an agency safeguarding lead",
+    CaseMember.Part.MEMBER: (
+        "a business unit member, a partner lead, an agency safeguarding lead or a practitioner"
+    ),
+}
+# The case officer runs the case for the business unit.
+CASE_OFFICER_ROLES = (Role.BUSINESS_UNIT,)
+
+
+def people_for_part(part: str):
+    """The people who may hold `part` on a case, for its picker and its check."""
+    return people_with(*PART_ROLES[part])
+
+
+def may_hold_part(user, part: str) -> bool:
+    return part in PART_ROLES and people_for_part(part).filter(pk=user.pk).exists()
+
+
+def case_officers():
+    return people_with(*CASE_OFFICER_ROLES)
 
 
 def can_edit_case(user, case: Case) -> bool:

@@ -8,10 +8,12 @@ import re
 
 from django import forms
 
-from sightline.accounts.models import Agency, Role, User
+from sightline.accounts.models import Agency, User
+from sightline.accounts.people import PersonChoiceField
 from sightline.core.clocks import today
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
+from sightline.reviews import access
 from sightline.reviews.models import (
     AgeBand,
     Case,
@@ -65,12 +67,6 @@ def partner_agencies():
 
 def _themes():
     return Theme.objects.filter(active=True, archived_at__isnull=True)
-
-
-def business_unit_people():
-    return User.objects.filter(
-        is_active=True, memberships__role=Role.BUSINESS_UNIT, memberships__active=True
-    ).distinct()
 
 
 # --- Field validation ---------------------------------------------------------------------------
@@ -266,16 +262,16 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
 
 class CaseEditForm(CaseDetailsForm):
     version = _version_field()
-    case_officer = forms.ModelChoiceField(
+    case_officer = PersonChoiceField(
         label="Case officer",
-        queryset=User.objects.none(),
         required=False,
         help_text="The business unit officer who runs the case",
+        error_messages={"invalid_choice": "Select a member of the business unit"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["case_officer"].queryset = business_unit_people()
+        self.fields["case_officer"].queryset = access.case_officers()
         self.fields["case_officer"].empty_label = "Not assigned"
 
 
@@ -359,16 +355,40 @@ class IdentityReasonForm(BaseForm):
 # --- Case members ------------------------------------------------------------------------------
 
 
+PICKER_LABELS = {
+    CaseMember.Part.REVIEWER: "Reviewer account",
+    CaseMember.Part.CHAIR: "Review chair",
+    CaseMember.Part.MEMBER: "Review group member",
+}
+
+
+class PartForm(BaseForm):
+    """The first step of naming someone on the case: the part they will have, which decides
+    whom the next step offers."""
+
+    part = forms.ChoiceField(
+        label="What part will they have in the review?",
+        choices=CaseMember.Part.choices,
+        widget=forms.RadioSelect,
+        help_text="The independent reviewer needs a reviewer account: you can choose one or "
+        "invite a new reviewer. The chair and members are people of the partnership's agencies",
+        error_messages={"required": "Select their part in the review"},
+    )
+
+
 class MemberForm(BaseForm):
-    user = forms.ModelChoiceField(
+    """Name someone on the case. The picker offers only the people who may hold the part
+    (`access.PART_ROLES`), each with their role, agency and e-mail address; anyone else posted
+    is refused."""
+
+    user = PersonChoiceField(
         label="Person",
-        queryset=User.objects.none(),
         error_messages={"required": "Select the person to name on the case"},
     )
     part = forms.ChoiceField(
         label="Their part in the review",
         choices=CaseMember.Part.choices,
-        widget=forms.RadioSelect,
+        widget=forms.HiddenInput,
         error_messages={"required": "Select their part in the review"},
     )
     can_see_identity = forms.BooleanField(
@@ -381,12 +401,34 @@ class MemberForm(BaseForm):
         help_text="Leave blank if access should last until the case closes. For example, 27 3 2027",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, part: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            is_active=True, memberships__active=True
-        ).distinct()
-        self.fields["user"].empty_label = "Select a person"
+        if self.is_bound:
+            part = self.data.get(self.add_prefix("part"))
+        if part not in CaseMember.Part.values:
+            part = None
+        self.chosen_part = part
+        field = self.fields["user"]
+        field.queryset = access.people_for_part(part) if part else User.objects.none()
+        field.empty_label = "Select a person"
+        if part:
+            field.label = PICKER_LABELS[part]
+            field.error_messages["invalid_choice"] = (
+                f"Select {access.PART_HOLDERS[part]}. Nobody else can be named as the "
+                f"{CaseMember.Part(part).label.lower()}"
+            )
+            self.fields["part"].initial = part
+        if part == CaseMember.Part.REVIEWER:
+            ends = self.fields["access_ends_on"]
+            ends.required = True
+            ends.help_text = (
+                "The reviewer cannot see the case after this date. For example, 27 3 2027"
+            )
+            self.fields["can_see_identity"].initial = True
+
+    @property
+    def part_label(self) -> str:
+        return CaseMember.Part(self.chosen_part).label if self.chosen_part else ""
 
     def clean(self):
         data = super().clean()

@@ -196,6 +196,11 @@ def case_update(
     **fields,
 ) -> Case:
     _require_business_unit(by)
+    officer = fields.get("case_officer")
+    if officer is not None and not access.case_officers().filter(pk=officer.pk).exists():
+        raise TransitionRefused(
+            {"case_officer": f"{officer} is not in the business unit, so cannot be case officer"}
+        )
     before = snapshot(case, CASE_FIELDS)
     # The case's details are in what the partners sign for the rapid review; once it has gone
     # to the Panel its document prints the content as signed, so the case may still change.
@@ -250,7 +255,17 @@ def case_member_add(
     can_see_identity: bool = False,
     access_ends_on: date | None = None,
 ) -> CaseMember:
+    """Name someone on the case in a part they may hold (`access.PART_ROLES`): the independent
+    reviewer must have a reviewer account, so a scrutineer or anyone else is refused."""
     _require_business_unit(by)
+    if not access.may_hold_part(user, part):
+        label = CaseMember.Part(part).label.lower() if part in CaseMember.Part.values else part
+        raise TransitionRefused(
+            {
+                "user": f"{user} cannot be named as the {label}: choose "
+                f"{access.PART_HOLDERS.get(part, 'someone who may hold that part')}"
+            }
+        )
     member, created = CaseMember.objects.get_or_create(
         case=case,
         user=user,
@@ -319,6 +334,13 @@ def reviewer_appoint(
     from sightline.accounts.services import membership_add, user_invite
 
     user = User.objects.filter(email=email.strip().lower()).first()
+    if user is not None and (principal_for(user).roles - {Role.REVIEWER}):
+        raise TransitionRefused(
+            {
+                "email": f"{email} belongs to {user}, who is not an independent reviewer. A "
+                "reviewer needs a reviewer account of their own"
+            }
+        )
     if user is None:
         user = user_invite(
             by=by,

@@ -25,11 +25,12 @@ from sightline.reviews.forms import (
     CloseForm,
     IdentityReasonForm,
     MemberForm,
+    PartForm,
     ReviewerForm,
     SubjectForm,
 )
 from sightline.reviews.forms_rapid import NOTIFICATION_CRITERIA, NotificationForm
-from sightline.reviews.models import CaseStage, IncidentNotification, PartnerSignOff
+from sightline.reviews.models import CaseMember, CaseStage, IncidentNotification, PartnerSignOff
 from sightline.reviews.signoffs import signoff_state
 from sightline.reviews.views import CLOSABLE_STAGES, add_refusal, case_context
 from sightline.reviews.workflow import NOTIFICATION_WORKFLOW, WORKFLOWS
@@ -243,17 +244,31 @@ def identity_edit(request, reference: str):
 # --- Members ---------------------------------------------------------------------------------
 
 
-def _members_page(request, case, *, member_form=None, reviewer_form=None, status=200):
+def _members_page(
+    request, case, *, part=None, part_form=None, member_form=None, reviewer_form=None
+):
+    """The people on the case, and naming someone: first the part they will have, then a
+    picker of the people who may hold it (for the reviewer, also inviting a new one)."""
+    if member_form is not None:
+        part = member_form.chosen_part
+    elif reviewer_form is not None:
+        part = CaseMember.Part.REVIEWER
     context = case_context(request, case, current="members", title="People named on the case")
     context.update(
         {
             "members": case.members.filter(archived_at__isnull=True).select_related("user"),
-            "member_form": member_form or MemberForm(),
-            "reviewer_form": reviewer_form
-            or ReviewerForm(prefix="reviewer", initial={"can_see_identity": True}),
+            "part": part,
+            "part_label": CaseMember.Part(part).label if part else "",
+            "part_form": part_form or PartForm(initial={"part": part}),
+            "member_form": member_form or (MemberForm(part=part) if part else None),
+            "reviewer_form": (
+                reviewer_form or ReviewerForm(prefix="reviewer", initial={"can_see_identity": True})
+            )
+            if part == CaseMember.Part.REVIEWER
+            else None,
         }
     )
-    return render(request, "reviews/members.html", context, status=status)
+    return render(request, "reviews/members.html", context)
 
 
 @login_required
@@ -261,7 +276,11 @@ def _members_page(request, case, *, member_form=None, reviewer_form=None, status
 def members(request, reference: str):
     case = access.case_for_edit(request.user, reference)
     if request.method == "GET":
-        return _members_page(request, case)
+        part_form = PartForm(request.GET if "part" in request.GET else None)
+        part = (
+            part_form.cleaned_data["part"] if part_form.is_bound and part_form.is_valid() else None
+        )
+        return _members_page(request, case, part=part, part_form=part_form)
     form = MemberForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -277,7 +296,9 @@ def members(request, reference: str):
         except ValidationError as error:
             add_refusal(form, error)
         else:
-            messages.success(request, f"{data['user']} is now named on the case")
+            messages.success(
+                request, f"{data['user']} is now named on the case as {form.part_label.lower()}"
+            )
             return redirect("reviews:members", case.reference)
     return _members_page(request, case, member_form=form)
 
@@ -299,7 +320,7 @@ def member_remove(request, reference: str, pk: int):
 def reviewer_appoint(request, reference: str):
     case = access.case_for_edit(request.user, reference)
     if request.method == "GET":
-        return _members_page(request, case)
+        return _members_page(request, case, part=CaseMember.Part.REVIEWER)
     form = ReviewerForm(request.POST, prefix="reviewer")
     if form.is_valid():
         data = form.cleaned_data
