@@ -175,7 +175,7 @@ class _Case:
             harm=Case.Harm.DIED if n % 5 == 0 else Case.Harm.SERIOUS_HARM,
             looked_after=n % 4 == 0,
             incident_date=self.aware - timedelta(days=1 + n % 3),
-            aware_date=self.aware,
+            raised_aware_date=self.aware,
             summary=SUMMARY,
             involved_agencies=involved,
             themes=themes,
@@ -185,6 +185,7 @@ class _Case:
                 "date_of_birth": self.aware - timedelta(days=200 + 30 * n),
                 "residence_local_authority": "Northvale Council",
             },
+            subject_reason="Generated for the benchmark",
         )
         return services.case_update(
             case=case, by=p.bu, expected_version=case.version, case_officer=p.bu
@@ -203,6 +204,7 @@ class _Case:
                 "abuse_or_neglect": True,
                 "death_or_serious_harm": True,
                 "looked_after_child": self.case.looked_after,
+                "la_aware_date": self.aware,
                 "decision_date": self.sent,
                 **fields,
             },

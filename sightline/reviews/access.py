@@ -136,6 +136,14 @@ def may_hold_part(user, part: str) -> bool:
     return part in PART_ROLES and people_for_part(part).filter(pk=user.pk).exists()
 
 
+def local_authorities() -> QuerySet:
+    """The agencies that may lead a case: the local authority where the incident happened
+    notifies and leads. Settings marks which agencies are local authorities."""
+    from sightline.accounts.models import Agency
+
+    return Agency.objects.filter(is_local_authority=True, active=True, archived_at__isnull=True)
+
+
 def case_officers():
     return people_with(*CASE_OFFICER_ROLES)
 

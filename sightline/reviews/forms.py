@@ -61,10 +61,6 @@ def active_agencies():
     return Agency.objects.filter(active=True, archived_at__isnull=True)
 
 
-def partner_agencies():
-    return active_agencies().filter(kind=Agency.Kind.SAFEGUARDING_PARTNER)
-
-
 def _themes():
     return Theme.objects.filter(active=True, archived_at__isnull=True)
 
@@ -157,9 +153,10 @@ class CaseDetailsForm(BaseForm):
         message="Select whether the child was looked after by a local authority",
     )
     incident_date = GovukDateField(label="Date of the incident")
-    aware_date = GovukDateField(
-        label="Date of awareness",
-        help_text="When the local authority became aware of the incident. For example, 27 3 2026",
+    raised_aware_date = GovukDateField(
+        label="Date the raising agency became aware",
+        help_text="When the agency that raised the concern became aware of the incident. The "
+        "local authority's notifier records when the local authority did. For example, 27 3 2026",
     )
     summary = forms.CharField(
         label="What happened",
@@ -172,7 +169,10 @@ class CaseDetailsForm(BaseForm):
         queryset=Agency.objects.none(),
         widget=forms.RadioSelect,
         help_text="The local authority where the incident happened notifies and leads",
-        error_messages={"required": "Select the lead local authority"},
+        error_messages={
+            "required": "Select the lead local authority",
+            "invalid_choice": "Select a local authority as the lead",
+        },
     )
     involved_agencies = forms.ModelMultipleChoiceField(
         label="Agencies involved with the child or family",
@@ -191,19 +191,20 @@ class CaseDetailsForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_agency"].queryset = partner_agencies()
+        self.fields["lead_agency"].queryset = access.local_authorities()
         self.fields["involved_agencies"].queryset = active_agencies()
         self.fields["themes"].queryset = _themes()
 
     def clean(self):
         data = super().clean()
         not_in_future(self, "incident_date", "Date of the incident must be today or in the past")
-        not_in_future(self, "aware_date", "Date of awareness must be today or in the past")
-        incident, aware = data.get("incident_date"), data.get("aware_date")
-        if incident and aware and aware < incident and "aware_date" not in self.errors:
+        label = self.fields["raised_aware_date"].label
+        not_in_future(self, "raised_aware_date", f"{label} must be today or in the past")
+        incident, aware = data.get("incident_date"), data.get("raised_aware_date")
+        if incident and aware and aware < incident and "raised_aware_date" not in self.errors:
             self.add_error(
-                "aware_date",
-                "Date of awareness must be the same as or after the date of the incident",
+                "raised_aware_date",
+                f"{label} must be the same as or after the date of the incident",
             )
         return data
 
@@ -234,11 +235,40 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     school = forms.CharField(label="School or nursery", max_length=200, required=False)
+    family_members = forms.CharField(
+        label="Family members",
+        required=False,
+        widget=_textarea(4),
+        help_text="One person on each line: name, relationship, date of birth",
+    )
+    subject_reason = forms.CharField(
+        label="Why are you recording these details?",
+        max_length=1000,
+        required=False,
+        widget=_textarea(2),
+        help_text="Needed if you enter any of the details above. It is logged with them, as it "
+        "is each time someone opens or changes the restricted record. For example, so the local "
+        "authority can check its records",
+    )
 
-    RESTRICTED = ("child_name", "date_of_birth", "address", "postcode", "nhs_number", "school")
+    RESTRICTED = (
+        "child_name",
+        "date_of_birth",
+        "address",
+        "postcode",
+        "nhs_number",
+        "school",
+        "family_members",
+    )
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
+        aware = self.fields["raised_aware_date"]
+        aware.label = "Date your agency became aware"
+        aware.help_text = (
+            "The local authority's notifier records when the local authority became aware. "
+            "For example, 27 3 2026"
+        )
         field = self.fields["raised_by_agency"]
         field.queryset = agencies if agencies is not None else Agency.objects.none()
         choices = list(field.queryset)
@@ -254,6 +284,14 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
     @property
     def raising_agency_hidden(self) -> bool:
         return isinstance(self.fields["raised_by_agency"].widget, forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if self.restricted_details() and not (data.get("subject_reason") or "").strip():
+            self.add_error(
+                "subject_reason", "Enter why you are recording the child's and family's details"
+            )
+        return data
 
     def restricted_details(self) -> dict:
         data = self.cleaned_data

@@ -44,6 +44,12 @@ class Case(BaseModel):
     harm = models.CharField(max_length=20, choices=Harm.choices)
     looked_after = models.BooleanField(default=False)
     incident_date = models.DateField()
+    raised_aware_date = models.DateField(
+        null=True, blank=True, help_text="When the agency that raised the concern became aware"
+    )
+    # The start of the notification clock. Set when the concern is raised (see
+    # services.local_authority_aware_default) and then by the local authority's notifier, who
+    # records when it became aware (IncidentNotification.la_aware_date).
     aware_date = models.DateField(help_text="When the local authority became aware")
     summary = models.TextField(help_text="What happened, without names")
     lead_agency = models.ForeignKey(
@@ -139,6 +145,11 @@ class IncidentNotification(BaseModel):
     )
     death_or_serious_harm = models.BooleanField(null=True, blank=True)
     looked_after_child = models.BooleanField(null=True, blank=True)
+    la_aware_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the local authority became aware, as its notifier recorded it",
+    )
     decision_date = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -238,6 +238,7 @@ def raise_concern(request):
         raise Http404("Not found")
     agencies = Agency.objects.filter(pk__in=agency_ids, active=True, archived_at__isnull=True)
     form = RaiseConcernForm(request.POST or None, agencies=agencies)
+    no_local_authority = not form.fields["lead_agency"].queryset.exists()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -250,11 +251,12 @@ def raise_concern(request):
                 harm=data["harm"],
                 looked_after=data["looked_after"],
                 incident_date=data["incident_date"],
-                aware_date=data["aware_date"],
+                raised_aware_date=data["raised_aware_date"],
                 summary=data["summary"],
                 involved_agencies=data["involved_agencies"],
                 themes=data["themes"],
                 subject=form.restricted_details(),
+                subject_reason=data["subject_reason"],
             )
         except ValidationError as error:
             add_refusal(form, error)
@@ -262,7 +264,10 @@ def raise_concern(request):
             messages.success(
                 request,
                 f"Concern raised: {case.reference}. The local authority's notifier has "
-                "been told and must decide within 5 working days of awareness",
+                "been told: they record when the local authority became aware and must decide "
+                "within 5 working days of it",
             )
             return redirect("reviews:case", case.reference)
-    return render(request, "reviews/raise.html", {"form": form})
+    return render(
+        request, "reviews/raise.html", {"form": form, "no_local_authority": no_local_authority}
+    )

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.accounts.access import deny
 from sightline.accounts.models import Agency
+from sightline.core.clocks import ClockBook
 from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
+from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, selectors, services
 from sightline.reviews.forms import (
@@ -119,7 +121,7 @@ def case_edit(request, reference: str):
         "harm": case.harm,
         "looked_after": case.looked_after,
         "incident_date": case.incident_date,
-        "aware_date": case.aware_date,
+        "raised_aware_date": case.raised_aware_date,
         "summary": case.summary,
         "lead_agency": case.lead_agency,
         "case_officer": case.case_officer,
@@ -139,7 +141,7 @@ def case_edit(request, reference: str):
                 "harm",
                 "looked_after",
                 "incident_date",
-                "aware_date",
+                "raised_aware_date",
                 "summary",
                 "lead_agency",
                 "case_officer",
@@ -218,6 +220,7 @@ def identity_edit(request, reference: str):
                     subject=subject,
                     by=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
+                    reason=reason,
                     **form.subject_fields(),
                 )
             except StaleEdit as stale:
@@ -352,6 +355,7 @@ def _notification_initial(n: IncidentNotification) -> dict:
             "abuse_or_neglect",
             "death_or_serious_harm",
             "looked_after_child",
+            "la_aware_date",
             "decision_date",
             "sent_date",
             "panel_reference",
@@ -378,7 +382,10 @@ def notification(request, reference: str):
     )
     if request.method == "POST" and not can_decide:
         raise Http404("Not found")
-    form = NotificationForm(request.POST or None, initial=_notification_initial(n))
+    awareness_only = request.method == "POST" and request.POST.get("step") == "awareness"
+    form = NotificationForm(
+        request.POST or None, initial=_notification_initial(n), awareness_only=awareness_only
+    )
     context = case_context(request, case, current="notification", title="Notification decision")
     context.update(
         {
@@ -389,6 +396,12 @@ def notification(request, reference: str):
             "workflow": NOTIFICATION_WORKFLOW,
         }
     )
+    if awareness_only:
+        if form.is_valid():
+            saved = _record_awareness(request, case, n, form)
+            if saved is not None:
+                return saved
+        return render(request, "reviews/notification.html", context)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["decision"]
         try:
@@ -417,6 +430,33 @@ def notification(request, reference: str):
             return redirect("reviews:case", case.reference)
         n.refresh_from_db()
     return render(request, "reviews/notification.html", context)
+
+
+def _record_awareness(request, case, n, form):
+    """The notifier records when the local authority became aware, before deciding. Returns the
+    redirect, or None with the refusal on the form."""
+    try:
+        services.notification_record_awareness(
+            notification=n,
+            by=request.user,
+            aware_date=form.cleaned_data["la_aware_date"],
+            expected_version=form.cleaned_data["version"] or 0,
+        )
+    except StaleEdit:
+        form.add_error(None, "Someone else changed the decision meanwhile. Check it and try again")
+    except ValidationError as error:
+        add_refusal(form, error)
+    else:
+        case.refresh_from_db()
+        due = ClockBook().due("sin-notification", case.aware_date)
+        messages.success(
+            request,
+            f"The local authority became aware on {govuk_date(case.aware_date)}. The "
+            f"notification decision is due by {govuk_date(due)}",
+        )
+        return redirect("reviews:notification", case.reference)
+    n.refresh_from_db()
+    return None
 
 
 # --- Closing ---------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ from sightline.reviews.tests.test_permissions_support import (
     World,
     action_data,
     agency,
+    awareness_data,
     by_role,
     case_edit_data,
     close_data,
@@ -185,6 +186,7 @@ ROWS: list[Row] = [
     # Everyone on the case reads the decision; the notifier (or the business unit) makes it.
     Row("reviews:notification", CONCERN, GET, READERS),
     Row("reviews:notification", CONCERN, POST, BU_POST, data=notify_data),
+    Row("reviews:notification", CONCERN, POST, BU_POST, "awareness", data=awareness_data),
     Row("reviews:notification", NOTIFIED, GET, READERS, "decided"),
     Row("reviews:notification", NOTIFIED, POST, NOBODY, "decided", data=notify_data),
     Row("reviews:close", NOT_NOTIFIED, GET, BU_GET),

@@ -307,7 +307,7 @@ def raise_data(world: World) -> dict:
         "harm": Case.Harm.SERIOUS_HARM,
         "looked_after": "False",
         **date_fields("incident_date", today() - timedelta(days=1)),
-        **date_fields("aware_date", today()),
+        **date_fields("raised_aware_date", today()),
         "summary": "Admitted to hospital with an injury that was not explained.",
         "lead_agency": world.p.council.pk,
     }
@@ -322,7 +322,7 @@ def case_edit_data(world: World) -> dict:
         "harm": case.harm,
         "looked_after": str(case.looked_after),
         **date_fields("incident_date", case.incident_date),
-        **date_fields("aware_date", case.aware_date),
+        **date_fields("raised_aware_date", case.raised_aware_date),
         "summary": "Changed summary.",
         "lead_agency": case.lead_agency_id,
         "case_officer": world.p.bu.pk,
@@ -373,6 +373,12 @@ def notify_data(world: World) -> dict:
         **date_fields("partners_informed_date", today()),
         **date_fields("partnership_copy_date", today()),
     }
+
+
+def awareness_data(world: World) -> dict:
+    """The notifier saves only when the local authority became aware."""
+    n = IncidentNotification.objects.get(case=world.case)
+    return {"version": n.version, "step": "awareness", **date_fields("la_aware_date", today())}
 
 
 def close_data(world: World) -> dict:

@@ -138,7 +138,11 @@ def test_a_stale_restricted_record_edit_is_refused(world, signed_in_client):
     subject = CaseSubject.objects.get(case=world["case"])
     seen = subject.version
     services.case_subject_update(
-        subject=subject, by=world["bu"], expected_version=seen, school="Northvale Academy"
+        subject=subject,
+        by=world["bu"],
+        expected_version=seen,
+        reason="Correcting the school",
+        school="Northvale Academy",
     )
 
     response = client.post(
