@@ -133,11 +133,16 @@ def _sign_off(case: Case, state) -> list[str]:
     and the fingerprint of the content signed. Withdrawn sign-offs are listed as withdrawn."""
     lines: list[str] = []
     for s in state.current:
+        what = (
+            f"Content as signed: SHA-256 {s.fingerprint}"
+            if s.fingerprint
+            else "Signed before sign-offs were bound to the content signed"
+        )
         lines.append(
             f"{s.agency.name}: signed off by {s.signed_by.full_name} on "
-            f"{govuk_datetime(s.signed_at)}. Content as signed: SHA-256 {s.fingerprint}"
+            f"{govuk_datetime(s.signed_at)}. {what}"
         )
-    if state.current and not state.missing:
+    if state.current and not state.missing and all(s.fingerprint for s in state.current):
         lines.append(
             "All the safeguarding partners signed the content printed above "
             f"(SHA-256 {state.current[0].fingerprint})."
