@@ -147,9 +147,7 @@ def test_a_return_is_for_its_own_agency_until_the_pack_is_shared(
 
     scrutineer = people.open("scrutineer", p.scrutineer)
     scrutineer.visit(_path("reviews:rapid-review", case))
-    expect(
-        scrutineer.page.get_by_text("No returns have been requested from your agency.")
-    ).to_be_visible()
+    expect(scrutineer.page.get_by_text("There is no return you can read yet.")).to_be_visible()
     scrutineer.visit(_path("reviews:return", case, p.trust.pk), status=404)
 
     bu = people.open("bu", p.bu)

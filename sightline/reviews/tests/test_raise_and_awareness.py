@@ -213,9 +213,7 @@ def test_the_notifier_saves_only_the_date_on_the_page(partnership, signed_in_cli
     assert "The local authority became aware on" in page
     assert "as its notifier recorded" in page
 
-    missing = notifier.post(
-        url, {"version": n.version + 1, "step": "awareness"}
-    )
+    missing = notifier.post(url, {"version": n.version + 1, "step": "awareness"})
     assert "Enter the date the local authority became aware" in page_text(missing)
 
 
