@@ -119,11 +119,20 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "short_name", "kind", "email_domains", "safeguarding_lead", "active"]
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "is_local_authority",
+            "email_domains",
+            "safeguarding_lead",
+            "active",
+        ]
         labels = {
             "name": "Agency name",
             "short_name": "Short name",
             "kind": "Type of agency",
+            "is_local_authority": "This agency is a local authority",
             "email_domains": "Email domains",
             "safeguarding_lead": "Safeguarding lead",
             "active": "Active",

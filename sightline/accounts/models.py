@@ -51,6 +51,10 @@ class Agency(BaseModel):
     name = models.CharField(max_length=160, unique=True)
     short_name = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.RELEVANT_AGENCY)
+    is_local_authority = models.BooleanField(
+        default=False,
+        help_text="A local authority: it leads and notifies serious incidents in its area",
+    )
     email_domains = models.CharField(
         max_length=400, blank=True, help_text="Comma-separated, for example nhs.net, police.uk"
     )

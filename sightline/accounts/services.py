@@ -49,7 +49,15 @@ from sightline.core.models import Event
 from sightline.core.requestcontext import current_ip
 from sightline.core.versioning import create_record, save_versioned
 
-AGENCY_FIELDS = ["name", "short_name", "kind", "email_domains", "safeguarding_lead", "active"]
+AGENCY_FIELDS = [
+    "name",
+    "short_name",
+    "kind",
+    "is_local_authority",
+    "email_domains",
+    "safeguarding_lead",
+    "active",
+]
 USER_FIELDS = ["full_name", "job_title", "access_ends_on"]
 
 

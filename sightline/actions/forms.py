@@ -1,6 +1,7 @@
 from django import forms
 
-from sightline.accounts.models import Agency, User
+from sightline.accounts.models import Agency, Role
+from sightline.accounts.people import PersonChoiceField, people_with
 from sightline.actions.models import ActionPlan, ActionStatus
 from sightline.core.forms import GovukDateField
 from sightline.core.models import Theme
@@ -8,6 +9,61 @@ from sightline.core.models import Theme
 
 def _themes():
     return Theme.objects.filter(active=True, archived_at__isnull=True)
+
+
+# Who may own an action: the people of the owner agency who do its work. Reviewers, the
+# scrutineer and system administrators do not own actions.
+ACTION_OWNER_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER, Role.PARTNER_LEAD, Role.BUSINESS_UNIT)
+OWNER_MISMATCH = "The owner must work for the owner agency"
+
+
+def action_owners(agency=None):
+    """People who may own an action for `agency` (for any agency when it is not known)."""
+    return people_with(*ACTION_OWNER_ROLES, agencies=None if agency is None else [agency])
+
+
+def owner_mismatch_message(agency) -> str:
+    return f"{OWNER_MISMATCH}: choose someone from {agency}, or leave it blank"
+
+
+def owner_field() -> PersonChoiceField:
+    return PersonChoiceField(
+        label="Owner",
+        required=False,
+        help_text="The person responsible, from the owner agency. Leave blank for the agency's "
+        "safeguarding lead",
+        error_messages={"invalid_choice": OWNER_MISMATCH},
+    )
+
+
+class OwnerPickerMixin:
+    """An owner agency and an owner picker: the picker offers the people of the owner agency
+    once it is known (the agency posted, or the action's own), each with their role, agency and
+    e-mail address, and the owner must work for the owner agency."""
+
+    def _offer_owners(self) -> None:
+        agency = self._owner_agency_value()
+        field = self.fields["owner"]
+        field.queryset = action_owners(agency)
+        field.empty_label = "Not assigned"
+        if agency is not None:
+            field.error_messages["invalid_choice"] = owner_mismatch_message(agency)
+
+    def _owner_agency_value(self):
+        raw = self.data.get(self.add_prefix("owner_agency")) if self.is_bound else None
+        if raw is None:
+            raw = self.initial.get("owner_agency")
+        if isinstance(raw, Agency):
+            return raw
+        try:
+            return self.fields["owner_agency"].queryset.filter(pk=int(raw)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def _check_owner(self, data) -> None:
+        agency, owner = data.get("owner_agency"), data.get("owner")
+        if agency and owner and not action_owners(agency).filter(pk=owner.pk).exists():
+            self.add_error("owner", owner_mismatch_message(agency))
 
 
 class PlanForm(forms.Form):
@@ -38,7 +94,7 @@ class PlanForm(forms.Form):
         self.fields["themes"].queryset = _themes()
 
 
-class ActionForm(forms.Form):
+class ActionForm(OwnerPickerMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     lesson = forms.CharField(
         label="Lesson or finding",
@@ -63,12 +119,7 @@ class ActionForm(forms.Form):
         queryset=Agency.objects.none(),
         error_messages={"required": "Select the agency that owns the action"},
     )
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        queryset=User.objects.none(),
-        required=False,
-        help_text="The person responsible. Leave blank for the agency's safeguarding lead",
-    )
+    owner = owner_field()
     due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
     themes = forms.ModelMultipleChoiceField(
         label="Themes",
@@ -82,18 +133,13 @@ class ActionForm(forms.Form):
         self.fields["owner_agency"].queryset = Agency.objects.filter(
             active=True, archived_at__isnull=True
         )
-        self.fields["owner"].queryset = User.objects.filter(
-            is_active=True, memberships__active=True
-        ).distinct()
-        self.fields["owner"].empty_label = "Not assigned"
+        self._offer_owners()
         self.fields["owner_agency"].empty_label = "Select an agency"
         self.fields["themes"].queryset = _themes()
 
     def clean(self):
         data = super().clean()
-        agency, owner = data.get("owner_agency"), data.get("owner")
-        if agency and owner and not owner.memberships.filter(agency=agency, active=True).exists():
-            self.add_error("owner", "The owner must work for the owner agency")
+        self._check_owner(data)
         return data
 
 

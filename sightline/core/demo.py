@@ -38,6 +38,9 @@ AGENCIES = [
     ("Northvale Youth Justice Service", "YJS", Agency.Kind.OTHER, "yjs.example"),
 ]
 
+# The local authorities among them: they lead and notify serious incidents.
+LOCAL_AUTHORITIES = {"NC"}
+
 # email, name, role, agency short name, duties
 USERS = [
     ("business.unit@northvale.example", "Priya Shah", Role.BUSINESS_UNIT, "NC", []),
@@ -202,7 +205,11 @@ def seed_base(*, with_processes: bool = True) -> bool:
     agencies = {}
     for name, short, kind, domain in AGENCIES:
         agencies[short] = Agency.objects.create(
-            name=name, short_name=short, kind=kind, email_domains=domain
+            name=name,
+            short_name=short,
+            kind=kind,
+            email_domains=domain,
+            is_local_authority=short in LOCAL_AUTHORITIES,
         )
     users = {}
     for email, name, role, agency, duties in USERS:

@@ -7,8 +7,10 @@ named on the case until their access ends. Nobody else — not even to learn it 
 Who sees identities (the restricted `CaseSubject`): the business unit, and case members granted
 it. Never the scrutineer. Every read is logged with the reason given.
 
-Agency returns: an agency sees its own return; other agencies' returns only once the business
-unit has shared the collated pack.
+Agency returns (`agency_returns_visible_to`, the one rule every page, document, export and the
+home page use): until the business unit shares the collated pack, a return is visible to its own
+agency (its agency leads, practitioners and partner leads) and the business unit only; once the
+pack is shared, to everyone who sees the case.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ from django.db.models import Q, QuerySet
 
 from sightline.accounts.access import ENDED, NOT_ALLOWED, NOT_FOUND, deny, principal_for
 from sightline.accounts.models import Duty, Role
+from sightline.accounts.people import people_with
 from sightline.core.clocks import today
 from sightline.core.events import record_event
 from sightline.core.models import Event
 from sightline.reviews.models import AgencyReturn, Case, CaseMember, CaseSubject, DraftVersion
 
 CASE_AGENCY_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER)
+# The people of an agency who may read that agency's own return before the pack is shared. A
+# reviewer's or scrutineer's membership of an agency does not make them its people.
+RETURN_AGENCY_ROLES = (Role.AGENCY_LEAD, Role.PRACTITIONER, Role.PARTNER_LEAD)
 
 
 def _active_memberships(user):
@@ -101,6 +107,50 @@ def is_case_reviewer(user, case: Case) -> bool:
     return _active_memberships(user).filter(case=case, part=CaseMember.Part.REVIEWER).exists()
 
 
+# Who may hold each part on a case. The independent reviewer is someone with a reviewer
+# account; the scrutineer and system administrators are never named on a case.
+PART_ROLES = {
+    CaseMember.Part.REVIEWER: (Role.REVIEWER,),
+    CaseMember.Part.CHAIR: (Role.BUSINESS_UNIT, Role.PARTNER_LEAD, Role.AGENCY_LEAD),
+    CaseMember.Part.MEMBER: (
+        Role.BUSINESS_UNIT,
+        Role.PARTNER_LEAD,
+        Role.AGENCY_LEAD,
+        Role.PRACTITIONER,
+    ),
+}
+PART_HOLDERS = {
+    CaseMember.Part.REVIEWER: "someone with an independent reviewer account",
+    CaseMember.Part.CHAIR: "a business unit member, a partner lead or an agency safeguarding lead",
+    CaseMember.Part.MEMBER: (
+        "a business unit member, a partner lead, an agency safeguarding lead or a practitioner"
+    ),
+}
+# The case officer runs the case for the business unit.
+CASE_OFFICER_ROLES = (Role.BUSINESS_UNIT,)
+
+
+def people_for_part(part: str):
+    """The people who may hold `part` on a case, for its picker and its check."""
+    return people_with(*PART_ROLES[part])
+
+
+def may_hold_part(user, part: str) -> bool:
+    return part in PART_ROLES and people_for_part(part).filter(pk=user.pk).exists()
+
+
+def local_authorities() -> QuerySet:
+    """The agencies that may lead a case: the local authority where the incident happened
+    notifies and leads. Settings marks which agencies are local authorities."""
+    from sightline.accounts.models import Agency
+
+    return Agency.objects.filter(is_local_authority=True, active=True, archived_at__isnull=True)
+
+
+def case_officers():
+    return people_with(*CASE_OFFICER_ROLES)
+
+
 def can_edit_case(user, case: Case) -> bool:
     return principal_for(user).is_business_unit
 
@@ -153,22 +203,44 @@ def subject_for_read(user, case: Case, *, reason: str) -> CaseSubject:
 # --- Agency returns --------------------------------------------------------------------------
 
 
+def agency_returns_visible_to(user) -> QuerySet[AgencyReturn]:
+    """Every agency return the user may read, on every case they see: the business unit reads
+    them all; anyone else reads their own agency's return, and every return of a rapid review
+    whose collated pack has been shared."""
+    qs = AgencyReturn.objects.filter(rapid_review__case__in=cases_visible_to(user))
+    p = principal_for(user)
+    if p.is_business_unit:
+        return qs
+    own = p.agencies_with_role(*RETURN_AGENCY_ROLES)
+    return qs.filter(Q(rapid_review__pack_shared_at__isnull=False) | Q(agency_id__in=own))
+
+
+def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
+    return (
+        agency_returns_visible_to(user)
+        .filter(rapid_review__case=case)
+        .select_related("agency", "submitted_by")
+    )
+
+
 def can_see_all_returns(user, case: Case) -> bool:
-    """Every agency's return (and so the whole rapid review, as the Panel receives it)."""
-    if principal_for(user).sees_partnership_wide or is_case_reviewer(user, case):
+    """Every agency's return, and so the rapid review as the Panel receives it: the business
+    unit, and once the collated pack is shared everyone who sees the case."""
+    if not cases_visible_to(user).filter(pk=case.pk).exists():
+        return False
+    if principal_for(user).is_business_unit:
         return True
     rr = getattr(case, "rapid_review", None)
     return rr is not None and rr.pack_shared_at is not None
 
 
-def returns_visible_to(user, case: Case) -> QuerySet[AgencyReturn]:
-    qs = AgencyReturn.objects.filter(rapid_review__case=case).select_related(
-        "agency", "submitted_by"
-    )
-    if can_see_all_returns(user, case):
-        return qs
-    p = principal_for(user)
-    return qs.filter(agency_id__in=p.agencies_with_role(*CASE_AGENCY_ROLES))
+def can_read_rapid_review_record(user, case: Case) -> bool:
+    """The rapid review's own record (the meeting, the recommendation, the Panel and the
+    decision), which holds no agency's return: the partnership-wide roles and the case's
+    reviewer, and everyone on the case once the pack is shared."""
+    if principal_for(user).sees_partnership_wide or is_case_reviewer(user, case):
+        return True
+    return can_see_all_returns(user, case)
 
 
 def can_complete_return(user, agency_id: int) -> bool:

@@ -98,6 +98,7 @@ def seed_demo_cases() -> int:
             "abuse_or_neglect": False,
             "death_or_serious_harm": True,
             "looked_after_child": False,
+            "la_aware_date": case.aware_date,
             "decision_date": cal.subtract_working_days(day, 37),
             "not_notified_reasons": "The injury was accidental; no abuse or neglect suspected. "
             "Practice learning about supervision in the home is referred to Line of Sight.",

@@ -2,15 +2,20 @@
 Word and the PDF version, so the two never differ.
 
 Only the pseudonym and pseudonymised case fields are used. The restricted `CaseSubject` is
-never read here."""
+never read here.
+
+`signed_sections(case)` is the part the safeguarding partners sign (everything but the sign-off
+and the date sent); signoffs.py fingerprints it. Before the rapid review goes to the Panel the
+document prints the record as it is now, with the sign-offs that match it; once it has gone, it
+prints the content exactly as the partners signed it (the snapshot kept on their sign-offs)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.templatetags.govuk import govuk_date, govuk_datetime
 from sightline.reviews.models import Case, PartnerSignOff, RapidReview
-from sightline.reviews.workflow import partners_missing
+from sightline.reviews.signoffs import from_stored, signoff_state
 
 NOT_RECORDED = "Not recorded."
 
@@ -123,22 +128,41 @@ def _recommendation(rr: RapidReview) -> list[str]:
     return lines
 
 
-def _sign_off(case: Case) -> list[str]:
-    signoffs = PartnerSignOff.objects.filter(
-        case=case, stage=PartnerSignOff.Stage.RAPID_REVIEW
-    ).select_related("agency", "signed_by")
-    lines = [
-        f"{s.agency.name}: signed off by {s.signed_by.full_name} on {_date(s.signed_at)}"
-        for s in signoffs
-    ]
-    missing = partners_missing(case, PartnerSignOff.Stage.RAPID_REVIEW)
-    if missing:
-        lines.append(f"Not yet signed off by: {', '.join(missing)}")
+def _sign_off(case: Case, state) -> list[str]:
+    """Who signed, when, and exactly what: each current sign-off with its person, date and time
+    and the fingerprint of the content signed. Withdrawn sign-offs are listed as withdrawn."""
+    lines: list[str] = []
+    for s in state.current:
+        what = (
+            f"Content as signed: SHA-256 {s.fingerprint}"
+            if s.fingerprint
+            else "Signed before sign-offs were bound to the content signed"
+        )
+        lines.append(
+            f"{s.agency.name}: signed off by {s.signed_by.full_name} on "
+            f"{govuk_datetime(s.signed_at)}. {what}"
+        )
+    if state.current and not state.missing and all(s.fingerprint for s in state.current):
+        lines.append(
+            "All the safeguarding partners signed the content printed above "
+            f"(SHA-256 {state.current[0].fingerprint})."
+        )
+    if state.missing:
+        lines.append(f"Not yet signed off by: {', '.join(state.missing)}")
+    if state.withdrawal is not None:
+        w = state.withdrawal
+        lines.append(Subheading(f"Sign-offs withdrawn on {govuk_date(w.at)} because {w.reason}"))
+        lines += [
+            f"{s.agency.name}: signed by {s.signed_by.full_name} on "
+            f"{govuk_datetime(s.signed_at)}; withdrawn, it no longer counts"
+            for s in w.signoffs
+        ]
     return lines or ["No safeguarding partner has signed off yet."]
 
 
-def rapid_review_sections(case: Case) -> list[tuple[str, list[str]]]:
-    """The rapid review, section by section, for the Word and PDF versions."""
+def signed_sections(case: Case) -> list[tuple[str, list[str]]]:
+    """What the safeguarding partners sign: every section the Panel document prints from the
+    record and the returns, in the document's order."""
     rr = case.rapid_review
     agencies = sorted(a.name for a in case.involved_agencies.all())
     return [
@@ -152,7 +176,27 @@ def rapid_review_sections(case: Case) -> list[tuple[str, list[str]]]:
         ("Recommendation and the regulation 11 criteria considered", _recommendation(rr)),
         ("Reasons", _paragraphs(rr.recommendation_reasons)),
         ("Alternative learning", _paragraphs(rr.alternative_learning)),
-        ("Safeguarding partner sign-off", _sign_off(case)),
+    ]
+
+
+def _as_signed(state) -> list[tuple[str, list[str]]] | None:
+    """Once the rapid review has gone to the Panel: the content as its partners signed it."""
+    if not (state.closed and state.current):
+        return None
+    prints = {s.fingerprint for s in state.current}
+    if len(prints) != 1:
+        return None
+    return from_stored(state.current[-1].content) or None
+
+
+def rapid_review_sections(case: Case) -> list[tuple[str, list[str]]]:
+    """The rapid review, section by section, for the Word and PDF versions."""
+    rr = case.rapid_review
+    state = signoff_state(case, PartnerSignOff.Stage.RAPID_REVIEW)
+    content = _as_signed(state) or signed_sections(case)
+    return [
+        *content,
+        ("Safeguarding partner sign-off", _sign_off(case, state)),
         ("Date sent to the Panel", [_date(rr.sent_to_panel_date, "Not yet sent")]),
     ]
 

@@ -8,10 +8,12 @@ import re
 
 from django import forms
 
-from sightline.accounts.models import Agency, Role, User
+from sightline.accounts.models import Agency, User
+from sightline.accounts.people import PersonChoiceField
 from sightline.core.clocks import today
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
+from sightline.reviews import access
 from sightline.reviews.models import (
     AgeBand,
     Case,
@@ -59,18 +61,8 @@ def active_agencies():
     return Agency.objects.filter(active=True, archived_at__isnull=True)
 
 
-def partner_agencies():
-    return active_agencies().filter(kind=Agency.Kind.SAFEGUARDING_PARTNER)
-
-
 def _themes():
     return Theme.objects.filter(active=True, archived_at__isnull=True)
-
-
-def business_unit_people():
-    return User.objects.filter(
-        is_active=True, memberships__role=Role.BUSINESS_UNIT, memberships__active=True
-    ).distinct()
 
 
 # --- Field validation ---------------------------------------------------------------------------
@@ -161,9 +153,10 @@ class CaseDetailsForm(BaseForm):
         message="Select whether the child was looked after by a local authority",
     )
     incident_date = GovukDateField(label="Date of the incident")
-    aware_date = GovukDateField(
-        label="Date of awareness",
-        help_text="When the local authority became aware of the incident. For example, 27 3 2026",
+    raised_aware_date = GovukDateField(
+        label="Date the raising agency became aware",
+        help_text="When the agency that raised the concern became aware of the incident. The "
+        "local authority's notifier records when the local authority did. For example, 27 3 2026",
     )
     summary = forms.CharField(
         label="What happened",
@@ -176,7 +169,10 @@ class CaseDetailsForm(BaseForm):
         queryset=Agency.objects.none(),
         widget=forms.RadioSelect,
         help_text="The local authority where the incident happened notifies and leads",
-        error_messages={"required": "Select the lead local authority"},
+        error_messages={
+            "required": "Select the lead local authority",
+            "invalid_choice": "Select a local authority as the lead",
+        },
     )
     involved_agencies = forms.ModelMultipleChoiceField(
         label="Agencies involved with the child or family",
@@ -195,19 +191,20 @@ class CaseDetailsForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_agency"].queryset = partner_agencies()
+        self.fields["lead_agency"].queryset = access.local_authorities()
         self.fields["involved_agencies"].queryset = active_agencies()
         self.fields["themes"].queryset = _themes()
 
     def clean(self):
         data = super().clean()
         not_in_future(self, "incident_date", "Date of the incident must be today or in the past")
-        not_in_future(self, "aware_date", "Date of awareness must be today or in the past")
-        incident, aware = data.get("incident_date"), data.get("aware_date")
-        if incident and aware and aware < incident and "aware_date" not in self.errors:
+        label = self.fields["raised_aware_date"].label
+        not_in_future(self, "raised_aware_date", f"{label} must be today or in the past")
+        incident, aware = data.get("incident_date"), data.get("raised_aware_date")
+        if incident and aware and aware < incident and "raised_aware_date" not in self.errors:
             self.add_error(
-                "aware_date",
-                "Date of awareness must be the same as or after the date of the incident",
+                "raised_aware_date",
+                f"{label} must be the same as or after the date of the incident",
             )
         return data
 
@@ -238,11 +235,40 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     school = forms.CharField(label="School or nursery", max_length=200, required=False)
+    family_members = forms.CharField(
+        label="Family members",
+        required=False,
+        widget=_textarea(4),
+        help_text="One person on each line: name, relationship, date of birth",
+    )
+    subject_reason = forms.CharField(
+        label="Why are you recording these details?",
+        max_length=1000,
+        required=False,
+        widget=_textarea(2),
+        help_text="Needed if you enter any of the details above. It is logged with them, as it "
+        "is each time someone opens or changes the restricted record. For example, so the local "
+        "authority can check its records",
+    )
 
-    RESTRICTED = ("child_name", "date_of_birth", "address", "postcode", "nhs_number", "school")
+    RESTRICTED = (
+        "child_name",
+        "date_of_birth",
+        "address",
+        "postcode",
+        "nhs_number",
+        "school",
+        "family_members",
+    )
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
+        aware = self.fields["raised_aware_date"]
+        aware.label = "Date your agency became aware"
+        aware.help_text = (
+            "The local authority's notifier records when the local authority became aware. "
+            "For example, 27 3 2026"
+        )
         field = self.fields["raised_by_agency"]
         field.queryset = agencies if agencies is not None else Agency.objects.none()
         choices = list(field.queryset)
@@ -259,6 +285,14 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
     def raising_agency_hidden(self) -> bool:
         return isinstance(self.fields["raised_by_agency"].widget, forms.HiddenInput)
 
+    def clean(self):
+        data = super().clean()
+        if self.restricted_details() and not (data.get("subject_reason") or "").strip():
+            self.add_error(
+                "subject_reason", "Enter why you are recording the child's and family's details"
+            )
+        return data
+
     def restricted_details(self) -> dict:
         data = self.cleaned_data
         return {name: data[name] for name in self.RESTRICTED if data.get(name) not in (None, "")}
@@ -266,16 +300,16 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
 
 class CaseEditForm(CaseDetailsForm):
     version = _version_field()
-    case_officer = forms.ModelChoiceField(
+    case_officer = PersonChoiceField(
         label="Case officer",
-        queryset=User.objects.none(),
         required=False,
         help_text="The business unit officer who runs the case",
+        error_messages={"invalid_choice": "Select a member of the business unit"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["case_officer"].queryset = business_unit_people()
+        self.fields["case_officer"].queryset = access.case_officers()
         self.fields["case_officer"].empty_label = "Not assigned"
 
 
@@ -359,16 +393,40 @@ class IdentityReasonForm(BaseForm):
 # --- Case members ------------------------------------------------------------------------------
 
 
+PICKER_LABELS = {
+    CaseMember.Part.REVIEWER: "Reviewer account",
+    CaseMember.Part.CHAIR: "Review chair",
+    CaseMember.Part.MEMBER: "Review group member",
+}
+
+
+class PartForm(BaseForm):
+    """The first step of naming someone on the case: the part they will have, which decides
+    whom the next step offers."""
+
+    part = forms.ChoiceField(
+        label="What part will they have in the review?",
+        choices=CaseMember.Part.choices,
+        widget=forms.RadioSelect,
+        help_text="The independent reviewer needs a reviewer account: you can choose one or "
+        "invite a new reviewer. The chair and members are people of the partnership's agencies",
+        error_messages={"required": "Select their part in the review"},
+    )
+
+
 class MemberForm(BaseForm):
-    user = forms.ModelChoiceField(
+    """Name someone on the case. The picker offers only the people who may hold the part
+    (`access.PART_ROLES`), each with their role, agency and e-mail address; anyone else posted
+    is refused."""
+
+    user = PersonChoiceField(
         label="Person",
-        queryset=User.objects.none(),
         error_messages={"required": "Select the person to name on the case"},
     )
     part = forms.ChoiceField(
         label="Their part in the review",
         choices=CaseMember.Part.choices,
-        widget=forms.RadioSelect,
+        widget=forms.HiddenInput,
         error_messages={"required": "Select their part in the review"},
     )
     can_see_identity = forms.BooleanField(
@@ -381,12 +439,34 @@ class MemberForm(BaseForm):
         help_text="Leave blank if access should last until the case closes. For example, 27 3 2027",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, part: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            is_active=True, memberships__active=True
-        ).distinct()
-        self.fields["user"].empty_label = "Select a person"
+        if self.is_bound:
+            part = self.data.get(self.add_prefix("part"))
+        if part not in CaseMember.Part.values:
+            part = None
+        self.chosen_part = part
+        field = self.fields["user"]
+        field.queryset = access.people_for_part(part) if part else User.objects.none()
+        field.empty_label = "Select a person"
+        if part:
+            field.label = PICKER_LABELS[part]
+            field.error_messages["invalid_choice"] = (
+                f"Select {access.PART_HOLDERS[part]}. Nobody else can be named as the "
+                f"{CaseMember.Part(part).label.lower()}"
+            )
+            self.fields["part"].initial = part
+        if part == CaseMember.Part.REVIEWER:
+            ends = self.fields["access_ends_on"]
+            ends.required = True
+            ends.help_text = (
+                "The reviewer cannot see the case after this date. For example, 27 3 2027"
+            )
+            self.fields["can_see_identity"].initial = True
+
+    @property
+    def part_label(self) -> str:
+        return CaseMember.Part(self.chosen_part).label if self.chosen_part else ""
 
     def clean(self):
         data = super().clean()

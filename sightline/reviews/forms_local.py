@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
-from sightline.accounts.models import Agency, User
+from sightline.accounts.models import Agency
+from sightline.actions.forms import OwnerPickerMixin, owner_field
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
 from sightline.reviews.models import EngagementEntry, Lesson, ParallelProceeding
@@ -229,7 +230,7 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-class RecommendationActionForm(BaseForm):
+class RecommendationActionForm(OwnerPickerMixin, BaseForm):
     description = _text("Action", "Enter the action", rows=3, help_text="What will be done")
     expected_change = _text(
         "What is expected to change",
@@ -245,12 +246,7 @@ class RecommendationActionForm(BaseForm):
             "invalid_choice": "Select the agency that owns the action",
         },
     )
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        queryset=User.objects.none(),
-        required=False,
-        help_text="The person responsible. Leave blank for the agency's safeguarding lead",
-    )
+    owner = owner_field()
     due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
 
     def __init__(self, *args, **kwargs):
@@ -259,16 +255,11 @@ class RecommendationActionForm(BaseForm):
             active=True, archived_at__isnull=True
         )
         self.fields["owner_agency"].empty_label = "Select an agency"
-        self.fields["owner"].queryset = User.objects.filter(
-            is_active=True, memberships__active=True
-        ).distinct()
-        self.fields["owner"].empty_label = "Not assigned"
+        self._offer_owners()
 
     def clean(self):
         data = super().clean()
-        agency, owner = data.get("owner_agency"), data.get("owner")
-        if agency and owner and not owner.memberships.filter(agency=agency, active=True).exists():
-            self.add_error("owner", "The owner must work for the owner agency")
+        self._check_owner(data)
         return data
 
 

@@ -78,6 +78,12 @@ class NotificationForm(BaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether to notify the national Panel"},
     )
+    la_aware_date = GovukDateField(
+        label="Date the local authority became aware",
+        required=False,
+        help_text="The day the local authority first knew of the incident. The 5 working days "
+        "to notify the Panel count from this date. For example, 27 3 2026",
+    )
     decision_date = GovukDateField(label="Decision date", required=False)
     sent_date = GovukDateField(
         label="Date the notification was sent",
@@ -108,6 +114,7 @@ class NotificationForm(BaseForm):
         "abuse_or_neglect",
         "death_or_serious_harm",
         "looked_after_child",
+        "la_aware_date",
         "decision_date",
         "sent_date",
         "panel_reference",
@@ -118,6 +125,7 @@ class NotificationForm(BaseForm):
         "abuse_or_neglect",
         "death_or_serious_harm",
         "looked_after_child",
+        "la_aware_date",
         "decision_date",
         "not_notified_reasons",
         "referred_to_line_of_sight",
@@ -128,6 +136,7 @@ class NotificationForm(BaseForm):
         "abuse_or_neglect",
         "death_or_serious_harm",
         "looked_after_child",
+        "la_aware_date",
         "decision_date",
         "sent_date",
         "panel_reference",
@@ -141,11 +150,17 @@ class NotificationForm(BaseForm):
         "death_or_serious_harm": "Select whether the child died or was seriously harmed",
         "looked_after_child": "Select whether the child was looked after",
         "panel_reference": "Enter the Panel reference",
+        "la_aware_date": "Enter the date the local authority became aware",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, awareness_only: bool = False, **kwargs):
+        """`awareness_only`: the notifier records only when the local authority became aware
+        ("Save the date of awareness"), before deciding."""
         super().__init__(*args, **kwargs)
+        self.awareness_only = awareness_only
         self._mark_conditional(True)
+        if awareness_only:
+            self.fields["decision"].required = False
 
     def _mark_conditional(self, required: bool) -> None:
         for name in self.CONDITIONAL:
@@ -153,6 +168,8 @@ class NotificationForm(BaseForm):
 
     def full_clean(self):
         self._mark_conditional(False)
+        if self.awareness_only:
+            self.fields["la_aware_date"].required = True
         try:
             super().full_clean()
         finally:
@@ -161,6 +178,7 @@ class NotificationForm(BaseForm):
     def clean(self):
         data = super().clean()
         for name in (
+            "la_aware_date",
             "decision_date",
             "sent_date",
             "partners_informed_date",
@@ -176,6 +194,7 @@ class NotificationForm(BaseForm):
         return data
 
     def decision_fields(self) -> dict:
+        """The fields the decision chosen records (the date of awareness for both)."""
         data = self.cleaned_data
         names = self.NOTIFY_FIELDS if data["decision"] == "notify" else self.NOT_NOTIFY_FIELDS
         return {name: data.get(name) for name in names}
@@ -404,6 +423,13 @@ class StatusForm(BaseForm):
 
 
 class SignOffForm(BaseForm):
+    """A partner's sign-off. `fingerprint` is the fingerprint of the version the partner read:
+    if the content changed meanwhile, the sign-off is refused."""
+
+    fingerprint = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Read the current version before signing off"},
+    )
     agency = forms.ModelChoiceField(
         label="Which safeguarding partner are you signing off for?",
         queryset=Agency.objects.none(),

@@ -44,6 +44,12 @@ class Case(BaseModel):
     harm = models.CharField(max_length=20, choices=Harm.choices)
     looked_after = models.BooleanField(default=False)
     incident_date = models.DateField()
+    raised_aware_date = models.DateField(
+        null=True, blank=True, help_text="When the agency that raised the concern became aware"
+    )
+    # The start of the notification clock. Set when the concern is raised (see
+    # services.local_authority_aware_default) and then by the local authority's notifier, who
+    # records when it became aware (IncidentNotification.la_aware_date).
     aware_date = models.DateField(help_text="When the local authority became aware")
     summary = models.TextField(help_text="What happened, without names")
     lead_agency = models.ForeignKey(
@@ -139,6 +145,11 @@ class IncidentNotification(BaseModel):
     )
     death_or_serious_harm = models.BooleanField(null=True, blank=True)
     looked_after_child = models.BooleanField(null=True, blank=True)
+    la_aware_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the local authority became aware, as its notifier recorded it",
+    )
     decision_date = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -231,7 +242,12 @@ class AgencyReturn(BaseModel):
 
 
 class PartnerSignOff(models.Model):
-    """A safeguarding partner's sign-off of the rapid review or of the final report."""
+    """A safeguarding partner's sign-off of the rapid review or of the final report, bound to
+    exactly the content signed: its fingerprint and the content itself, as the partner read it.
+
+    A change to that content withdraws the sign-off (`withdrawn_at`, with the reason); it is
+    kept, never deleted, and the partner signs again. One sign-off per partner and stage is
+    current at a time."""
 
     class Stage(models.TextChoices):
         RAPID_REVIEW = "rapid_review", "Rapid review"
@@ -245,12 +261,22 @@ class PartnerSignOff(models.Model):
     )
     signed_at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the content signed"
+    )
+    content = models.JSONField(
+        default=list, blank=True, help_text="The content as signed: [heading, paragraphs] pairs"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["signed_at"]
+        ordering = ["signed_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "stage", "agency"], name="one_signoff_per_partner"
+                fields=["case", "stage", "agency"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_signoff_per_partner",
             )
         ]
 

@@ -3,7 +3,9 @@ would: used by the tests, the local demo and the benchmarks, so all three exerci
 path.
 
     advance_case(partnership, to="concern", **options) -> Case
-        Raises a concern and drives it to the point named by `to` (one of STEPS). Options:
+        Raises a concern (the raising agency and then the local authority's notifier record
+        the same date of awareness, `aware_date`) and drives it to the point named by `to`
+        (one of STEPS). Options:
         aware_date, sent_date, decision_date, pseudonym, raised_by, lead, involved,
         return_agencies, themes, subject, case_officer, reviewer_email.
     Partnership   the cast: agencies council/icb/police (the safeguarding partners),
@@ -27,7 +29,7 @@ from sightline.accounts.models import Agency, User
 from sightline.core.calendar import add_months
 from sightline.core.clocks import get_calendar, today
 from sightline.core.models import Theme
-from sightline.reviews import services, services_local
+from sightline.reviews import access, services, services_local
 from sightline.reviews.models import (
     AgeBand,
     AgencyReturn,
@@ -244,6 +246,7 @@ def _notified(run: _Run) -> None:
             "abuse_or_neglect": True,
             "death_or_serious_harm": True,
             "looked_after_child": False,
+            "la_aware_date": run.aware,
             "decision_date": run.sent,
             "sent_date": run.sent,
             "panel_reference": f"SIN-{run.sent:%Y}-{run.case.pk:05d}",
@@ -444,7 +447,7 @@ def advance_case(partnership: Partnership, to: str = "concern", **options) -> Ca
         harm=Case.Harm.SERIOUS_HARM,
         looked_after=False,
         incident_date=aware - timedelta(days=1),
-        aware_date=aware,
+        raised_aware_date=aware,
         summary=SUMMARY.replace("Child A", options.get("pseudonym", "Child A")),
         involved_agencies=[p.agency(a) for a in options.get("involved", ["police"])],
         themes=_themes(options.get("themes", ["non-accidental-injury"])),
@@ -453,7 +456,16 @@ def advance_case(partnership: Partnership, to: str = "concern", **options) -> Ca
             "date_of_birth": aware - timedelta(weeks=12),
             **options.get("subject", {}),
         },
+        subject_reason="So the local authority can check its records",
     )
+    # The local authority's notifier records when the local authority became aware: the same
+    # day as the raising agency, so the notification clock runs from `aware`.
+    n = IncidentNotification.objects.get(case=case)
+    notifier = p.notifier if access.is_notifier(p.notifier, case) else p.bu
+    services.notification_record_awareness(
+        notification=n, by=notifier, aware_date=aware, expected_version=n.version
+    )
+    case = Case.objects.get(pk=case.pk)
     officer = options.get("case_officer", p.bu)
     if officer is not None:
         case = services.case_update(

@@ -24,6 +24,7 @@ from sightline.reviews.models import (
     PartnerSignOff,
     RapidReview,
 )
+from sightline.reviews.signoffs import signoff_state
 
 OPEN_STAGES = (
     CaseStage.CONCERN,
@@ -204,6 +205,12 @@ def returns_summary(rr: RapidReview) -> dict[str, int]:
     )
 
 
+def _still_to_sign(case: Case, agencies) -> bool:
+    """Whether one of `agencies` has no current sign-off of the case's rapid review."""
+    signed = {s.agency_id for s in signoff_state(case, PartnerSignOff.Stage.RAPID_REVIEW).current}
+    return bool(set(agencies) - signed)
+
+
 def home_section(user, today: date, horizon: date) -> HomeSection:
     """Case work for the signed-in home: decisions, returns, sign-offs, and clocks."""
     section = HomeSection()
@@ -214,15 +221,6 @@ def home_section(user, today: date, horizon: date) -> HomeSection:
         return section
     book = ClockBook()
     partner_agencies = access.partner_agency_ids(user)
-    signed: set[tuple[int, int]] = set()
-    if partner_agencies:
-        signed = set(
-            PartnerSignOff.objects.filter(
-                case__in=cases,
-                stage=PartnerSignOff.Stage.RAPID_REVIEW,
-                agency_id__in=partner_agencies,
-            ).values_list("case_id", "agency_id")
-        )
     for case in cases:
         url = reverse("reviews:case", args=[case.reference])
         clock = case_clock(case, book, today)
@@ -241,7 +239,8 @@ def home_section(user, today: date, horizon: date) -> HomeSection:
             partner_agencies
             and _has(case, "rapid_review")
             and case.rapid_review.status == RapidReview.Status.RECOMMENDATION_MADE
-            and any((case.pk, a) not in signed for a in partner_agencies)
+            and case.rapid_review.pack_shared_at is not None
+            and _still_to_sign(case, partner_agencies)
         ):
             section.tasks.append(
                 HomeItem(
@@ -260,11 +259,14 @@ def home_section(user, today: date, horizon: date) -> HomeSection:
             section.deadlines.append(item)
     lead_agencies = p.agencies_with_role(Role.AGENCY_LEAD)
     if lead_agencies:
-        for ret in AgencyReturn.objects.filter(
-            agency_id__in=lead_agencies,
-            status=AgencyReturn.Status.REQUESTED,
-            rapid_review__case__archived_at__isnull=True,
-        ).select_related("rapid_review__case", "agency"):
+        for ret in (
+            access.agency_returns_visible_to(user)
+            .filter(
+                agency_id__in=lead_agencies,
+                status=AgencyReturn.Status.REQUESTED,
+            )
+            .select_related("rapid_review__case", "agency")
+        ):
             case = ret.rapid_review.case
             url = reverse("reviews:return", args=[case.reference, ret.agency_id])
             section.tasks.append(

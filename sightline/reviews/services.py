@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from sightline.accounts.access import principal_for
 from sightline.accounts.models import Agency, Role, User
+from sightline.core.clocks import today
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
@@ -29,6 +30,7 @@ from sightline.reviews.models import (
     CaseStage,
     CaseSubject,
     IncidentNotification,
+    PartnerSignOff,
     RapidReview,
 )
 from sightline.reviews.services_common import (
@@ -39,6 +41,7 @@ from sightline.reviews.services_common import (
     _set_stage,
     business_unit_users,
     case_url,
+    signed_content_change,
 )
 from sightline.reviews.services_rapid import (
     RETURN_FIELDS,
@@ -49,6 +52,7 @@ from sightline.reviews.services_rapid import (
     rapid_review_share_pack,
     rapid_review_transition,
     rapid_review_update,
+    sign_off_problem,
 )
 from sightline.reviews.workflow import NOTIFICATION_WORKFLOW
 
@@ -67,7 +71,9 @@ __all__ = [
     "case_subject_update",
     "case_update",
     "case_url",
+    "local_authority_aware_default",
     "notification_decide",
+    "notification_record_awareness",
     "partner_sign_off",
     "rapid_review_request_returns",
     "rapid_review_share_pack",
@@ -75,6 +81,7 @@ __all__ = [
     "rapid_review_transition",
     "rapid_review_update",
     "reviewer_appoint",
+    "sign_off_problem",
 ]
 
 CASE_FIELDS = [
@@ -83,6 +90,7 @@ CASE_FIELDS = [
     "harm",
     "looked_after",
     "incident_date",
+    "raised_aware_date",
     "aware_date",
     "summary",
     "lead_agency",
@@ -107,6 +115,19 @@ SUBJECT_FIELDS = [
 # --- The concern ---------------------------------------------------------------------------
 
 
+def local_authority_aware_default(
+    *, raised_by_agency: Agency, lead_agency: Agency, raised_aware_date: date, raised_on: date
+) -> date:
+    """When the local authority became aware, until its notifier records it: the raising
+    agency's own date when the local authority raised the concern itself, otherwise the day the
+    concern reached the local authority's notifier through Sightline. The notification clock
+    (`case_clock()`) runs from `Case.aware_date`, which only this and
+    `notification_record_awareness()` set."""
+    if raised_by_agency.pk == lead_agency.pk:
+        return raised_aware_date
+    return raised_on
+
+
 @transaction.atomic
 def case_raise(
     *,
@@ -118,22 +139,45 @@ def case_raise(
     harm: str,
     looked_after: bool,
     incident_date: date,
-    aware_date: date,
+    raised_aware_date: date,
     summary: str,
     involved_agencies: Iterable[Agency] = (),
     themes: Iterable = (),
     subject: Mapping[str, Any] | None = None,
+    subject_reason: str = "",
 ) -> Case:
-    """Any agency user raises a concern about a possible serious incident."""
+    """Any agency user raises a concern about a possible serious incident.
+
+    `raised_aware_date` is when the raising agency became aware; the local authority's notifier
+    later records when the local authority did. Anything given in `subject` (the child's and
+    family's details, family members included) goes straight into the restricted record, with
+    `subject_reason` logged as every restricted write is."""
     if raised_by_agency.pk not in principal_for(by).roles_by_agency:
         raise TransitionRefused(
             {"raised_by_agency": "You can only raise a concern for your agency"}
         )
-    if aware_date < incident_date:
+    if not access.local_authorities().filter(pk=lead_agency.pk).exists():
         raise TransitionRefused(
-            {"aware_date": "The date of awareness must be on or after the incident"}
+            {
+                "lead_agency": f"{lead_agency} is not a local authority. Select the lead local "
+                "authority"
+            }
         )
-    year = aware_date.year
+    if raised_aware_date < incident_date:
+        raise TransitionRefused(
+            {"raised_aware_date": "The date of awareness must be on or after the incident"}
+        )
+    details = {k: v for k, v in (subject or {}).items() if v not in (None, "")}
+    if details and not subject_reason.strip():
+        raise TransitionRefused(
+            {"subject_reason": "Enter why you are recording the child's and family's details"}
+        )
+    aware_date = local_authority_aware_default(
+        raised_by_agency=raised_by_agency,
+        lead_agency=lead_agency,
+        raised_aware_date=raised_aware_date,
+        raised_on=today(),
+    )
 
     def make(reference: str) -> Case:
         return create_record(
@@ -144,6 +188,7 @@ def case_raise(
                 harm=harm,
                 looked_after=looked_after,
                 incident_date=incident_date,
+                raised_aware_date=raised_aware_date,
                 aware_date=aware_date,
                 summary=summary,
                 lead_agency=lead_agency,
@@ -152,15 +197,11 @@ def case_raise(
             by=by,
         )
 
-    case = create_with_reference(
-        Case,
-        f"SI-{year}",
-        make,
-    )
+    case = create_with_reference(Case, f"SI-{raised_aware_date.year}", make)
     agencies = {a.pk: a for a in [*involved_agencies, lead_agency, raised_by_agency]}
     case.involved_agencies.set(agencies.values())
     case.themes.set(themes)
-    create_record(CaseSubject(case=case, **(subject or {})), by=by)
+    create_record(CaseSubject(case=case, **details), by=by)
     create_record(IncidentNotification(case=case, raised_by=by), by=by)
     record_event(
         action="case.raise", actor=by, obj=case, changes=diff({}, snapshot(case, CASE_FIELDS))
@@ -169,14 +210,16 @@ def case_raise(
         action="case_subject.create",
         actor=by,
         obj=case.subject,
-        changes={"fields": [None, sorted(k for k, v in (subject or {}).items() if v)]},
+        changes={"fields": [None, sorted(details)]},
+        reason=subject_reason.strip() if details else "",
     )
     notify(
         users=[*_notifiers(lead_agency.pk), *business_unit_users()],
         subject=f"Possible serious incident raised: {case.reference}",
-        body=f"{raised_by_agency} raised a concern about {case.pseudonym}. The notification "
-        "decision is due within 5 working days of awareness.",
-        url=case_url(case),
+        body=f"{raised_by_agency} raised a concern about {case.pseudonym}; it became aware on "
+        f"{raised_aware_date:%-d %B %Y}. Record when the local authority became aware: the "
+        "notification decision is due within 5 working days of it.",
+        url=case_url(case, "reviews:notification"),
     )
     return case
 
@@ -192,35 +235,58 @@ def case_update(
     **fields,
 ) -> Case:
     _require_business_unit(by)
+    officer = fields.get("case_officer")
+    if officer is not None and not access.case_officers().filter(pk=officer.pk).exists():
+        raise TransitionRefused(
+            {"case_officer": f"{officer} is not in the business unit, so cannot be case officer"}
+        )
     before = snapshot(case, CASE_FIELDS)
-    for key, value in fields.items():
-        setattr(case, key, value)
-    save_versioned(case, by=by, expected_version=expected_version, fields=list(fields))
-    if involved_agencies is not None:
-        keep = {a.pk for a in involved_agencies} | {case.lead_agency_id, case.raised_by_agency_id}
-        case.involved_agencies.set(keep)
-    if themes is not None:
-        case.themes.set(themes)
-    record_event(
-        action="case.update", actor=by, obj=case, changes=diff(before, snapshot(case, CASE_FIELDS))
-    )
+    # The case's details are in what the partners sign for the rapid review; once it has gone
+    # to the Panel its document prints the content as signed, so the case may still change.
+    with signed_content_change(
+        case, by=by, stages=[PartnerSignOff.Stage.RAPID_REVIEW], refuse_when_closed=False
+    ):
+        for key, value in fields.items():
+            setattr(case, key, value)
+        save_versioned(case, by=by, expected_version=expected_version, fields=list(fields))
+        if involved_agencies is not None:
+            keep = {a.pk for a in involved_agencies} | {
+                case.lead_agency_id,
+                case.raised_by_agency_id,
+            }
+            case.involved_agencies.set(keep)
+        if themes is not None:
+            case.themes.set(themes)
+        record_event(
+            action="case.update",
+            actor=by,
+            obj=case,
+            changes=diff(before, snapshot(case, CASE_FIELDS)),
+        )
     return case
 
 
 @transaction.atomic
 def case_subject_update(
-    *, subject: CaseSubject, by: User, expected_version: int, **fields
+    *, subject: CaseSubject, by: User, expected_version: int, reason: str, **fields
 ) -> CaseSubject:
-    """Edit the restricted record. The event names the changed fields, never their content."""
+    """Edit the restricted record, giving the reason. The event names the changed fields and
+    the reason, never the content."""
     if not access.can_see_identity(by, subject.case):
         raise TransitionRefused("You cannot edit this record.")
+    if not reason.strip():
+        raise TransitionRefused("Enter why you are changing the restricted record.")
     before = snapshot(subject, SUBJECT_FIELDS)
     for key, value in fields.items():
         setattr(subject, key, value)
     save_versioned(subject, by=by, expected_version=expected_version, fields=list(fields))
     changed = sorted(diff(before, snapshot(subject, SUBJECT_FIELDS)))
     record_event(
-        action="case_subject.update", actor=by, obj=subject, changes={"fields": [None, changed]}
+        action="case_subject.update",
+        actor=by,
+        obj=subject,
+        changes={"fields": [None, changed]},
+        reason=reason.strip(),
     )
     return subject
 
@@ -235,7 +301,17 @@ def case_member_add(
     can_see_identity: bool = False,
     access_ends_on: date | None = None,
 ) -> CaseMember:
+    """Name someone on the case in a part they may hold (`access.PART_ROLES`): the independent
+    reviewer must have a reviewer account, so a scrutineer or anyone else is refused."""
     _require_business_unit(by)
+    if not access.may_hold_part(user, part):
+        label = CaseMember.Part(part).label.lower() if part in CaseMember.Part.values else part
+        raise TransitionRefused(
+            {
+                "user": f"{user} cannot be named as the {label}: choose "
+                f"{access.PART_HOLDERS.get(part, 'someone who may hold that part')}"
+            }
+        )
     member, created = CaseMember.objects.get_or_create(
         case=case,
         user=user,
@@ -304,6 +380,13 @@ def reviewer_appoint(
     from sightline.accounts.services import membership_add, user_invite
 
     user = User.objects.filter(email=email.strip().lower()).first()
+    if user is not None and (principal_for(user).roles - {Role.REVIEWER}):
+        raise TransitionRefused(
+            {
+                "email": f"{email} belongs to {user}, who is not an independent reviewer. A "
+                "reviewer needs a reviewer account of their own"
+            }
+        )
     if user is None:
         user = user_invite(
             by=by,
@@ -336,6 +419,52 @@ def rapid_review_start_date(notification: IncidentNotification) -> date:
     return notification.sent_date or notification.case.aware_date
 
 
+def _check_la_aware_date(case: Case, aware_date: date | None) -> None:
+    if aware_date is not None and aware_date < case.incident_date:
+        raise TransitionRefused(
+            {
+                "la_aware_date": "The date the local authority became aware must be on or after "
+                "the incident"
+            }
+        )
+
+
+def _set_clock_start(case: Case, aware_date: date, *, by: User) -> None:
+    """The notification clock starts when the local authority became aware, as its notifier
+    recorded it."""
+    if case.aware_date == aware_date:
+        return
+    before = case.aware_date
+    Case.objects.filter(pk=case.pk).update(aware_date=aware_date, updated_at=timezone.now())
+    case.aware_date = aware_date
+    record_event(
+        action="notification.awareness",
+        actor=by,
+        obj=case,
+        changes={"aware_date": [before, aware_date]},
+    )
+
+
+@transaction.atomic
+def notification_record_awareness(
+    *, notification: IncidentNotification, by: User, aware_date: date, expected_version: int
+) -> IncidentNotification:
+    """The local authority's notifier records when the local authority became aware: the
+    statutory 5 working days to notify the Panel count from it."""
+    case = notification.case
+    if not access.is_notifier(by, case):
+        raise TransitionRefused("Only the local authority's notifier can record this.")
+    if notification.status != IncidentNotification.Status.CONCERN_RAISED:
+        raise TransitionRefused(
+            "The notification decision has been made; this can no longer change."
+        )
+    _check_la_aware_date(case, aware_date)
+    notification.la_aware_date = aware_date
+    save_versioned(notification, by=by, expected_version=expected_version, fields=["la_aware_date"])
+    _set_clock_start(case, aware_date, by=by)
+    return notification
+
+
 @transaction.atomic
 def notification_decide(
     *,
@@ -345,8 +474,13 @@ def notification_decide(
     expected_version: int,
     fields: Mapping[str, Any],
 ) -> IncidentNotification:
+    """The notifier's decision, with when the local authority became aware (`la_aware_date`,
+    which the decision needs); the notification clock then runs from that date."""
     updates = dict(fields)
+    if updates.get("la_aware_date") is None:
+        updates.pop("la_aware_date", None)  # not given: the date already recorded stands
     updates["decided_by"] = by
+    _check_la_aware_date(notification.case, updates.get("la_aware_date"))
     transition(
         NOTIFICATION_WORKFLOW,
         notification,
@@ -356,6 +490,7 @@ def notification_decide(
         updates=updates,
     )
     case = notification.case
+    _set_clock_start(case, notification.la_aware_date, by=by)
     if notification.status == IncidentNotification.Status.NOTIFIED:
         rr = create_record(
             RapidReview(case=case, start_date=rapid_review_start_date(notification)), by=by

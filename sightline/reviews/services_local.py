@@ -26,6 +26,7 @@ from sightline.reviews.models import (
     LocalReview,
     MonitoringEntry,
     ParallelProceeding,
+    PartnerSignOff,
     Recommendation,
 )
 from sightline.reviews.services_common import (
@@ -33,6 +34,7 @@ from sightline.reviews.services_common import (
     _set_stage,
     business_unit_users,
     case_url,
+    signed_content_change,
 )
 from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
@@ -67,15 +69,16 @@ def local_review_update(
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     before = snapshot(review, LOCAL_FIELDS)
-    for key, value in fields.items():
-        setattr(review, key, value)
-    save_versioned(review, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(
-        action="local_review.update",
-        actor=by,
-        obj=review.case,
-        changes=diff(before, snapshot(review, LOCAL_FIELDS)),
-    )
+    with signed_content_change(review.case, by=by, stages=[PartnerSignOff.Stage.FINAL_REPORT]):
+        for key, value in fields.items():
+            setattr(review, key, value)
+        save_versioned(review, by=by, expected_version=expected_version, fields=list(fields))
+        record_event(
+            action="local_review.update",
+            actor=by,
+            obj=review.case,
+            changes=diff(before, snapshot(review, LOCAL_FIELDS)),
+        )
     return review
 
 
@@ -208,25 +211,27 @@ def draft_add(
     *, review: LocalReview, by: User, label: str, received_on: date, uploaded_file, notes: str = ""
 ) -> DraftVersion:
     _require_worker(by, review.case)
-    draft = DraftVersion(
-        local_review=review, label=label, received_on=received_on, notes=notes, uploaded_by=by
-    )
-    # The document is stored first, then owned by the draft once the draft has a key.
-    document = document_create(uploaded_file=uploaded_file, by=by)
-    draft.document = document
-    draft.full_clean()
-    draft.save()
     from django.contrib.contenttypes.models import ContentType
 
-    type(document).objects.filter(pk=document.pk).update(
-        owner_type=ContentType.objects.get_for_model(DraftVersion), owner_id=str(draft.pk)
-    )
-    record_event(
-        action="local_review.draft_add",
-        actor=by,
-        obj=review.case,
-        changes={"draft": [None, draft.pk], "label": [None, label]},
-    )
+    # The latest draft is the final report the partners sign in quality assurance.
+    with signed_content_change(review.case, by=by, stages=[PartnerSignOff.Stage.FINAL_REPORT]):
+        draft = DraftVersion(
+            local_review=review, label=label, received_on=received_on, notes=notes, uploaded_by=by
+        )
+        # The document is stored first, then owned by the draft once the draft has a key.
+        document = document_create(uploaded_file=uploaded_file, by=by)
+        draft.document = document
+        draft.full_clean()
+        draft.save()
+        type(document).objects.filter(pk=document.pk).update(
+            owner_type=ContentType.objects.get_for_model(DraftVersion), owner_id=str(draft.pk)
+        )
+        record_event(
+            action="local_review.draft_add",
+            actor=by,
+            obj=review.case,
+            changes={"draft": [None, draft.pk], "label": [None, label]},
+        )
     return draft
 
 

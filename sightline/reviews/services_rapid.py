@@ -13,9 +13,10 @@ from django.utils import timezone
 from sightline.accounts.models import Agency, User
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
+from sightline.core.templatetags.govuk import govuk_datetime
 from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import TransitionRefused, transition
-from sightline.reviews import access
+from sightline.reviews import access, signoffs
 from sightline.reviews.models import (
     AgencyReturn,
     Case,
@@ -31,6 +32,8 @@ from sightline.reviews.services_common import (
     _set_stage,
     business_unit_users,
     case_url,
+    signed_content_change,
+    withdraw_stale_signoffs,
 )
 from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW
 
@@ -43,6 +46,7 @@ __all__ = [
     "rapid_review_share_pack",
     "rapid_review_transition",
     "rapid_review_update",
+    "sign_off_problem",
 ]
 
 RETURN_FIELDS = [
@@ -98,6 +102,21 @@ def agency_return_save(
         raise TransitionRefused(
             "This return has been submitted. Ask the business unit to reopen it."
         )
+    case = ret.rapid_review.case
+    with signed_content_change(case, by=by, stages=[PartnerSignOff.Stage.RAPID_REVIEW]):
+        _save_return(ret, by=by, expected_version=expected_version, submit=submit, fields=fields)
+    if submit:
+        notify(
+            users=business_unit_users(),
+            subject=f"{ret.agency} submitted its return for {case.reference}",
+            url=case_url(case, "reviews:rapid-review"),
+        )
+    return ret
+
+
+def _save_return(
+    ret: AgencyReturn, *, by: User, expected_version: int, submit: bool, fields: dict
+) -> None:
     before = snapshot(ret, RETURN_FIELDS)
     for key, value in fields.items():
         setattr(ret, key, value)
@@ -126,13 +145,6 @@ def agency_return_save(
         obj=ret,
         changes=diff(before, snapshot(ret, RETURN_FIELDS)),
     )
-    if submit:
-        notify(
-            users=business_unit_users(),
-            subject=f"{ret.agency} submitted its return for {ret.rapid_review.case.reference}",
-            url=case_url(ret.rapid_review.case, "reviews:rapid-review"),
-        )
-    return ret
 
 
 @transaction.atomic
@@ -184,15 +196,17 @@ def rapid_review_update(
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     before = snapshot(rr, RR_EDIT_FIELDS)
-    for key, value in fields.items():
-        setattr(rr, key, value)
-    save_versioned(rr, by=by, expected_version=expected_version, fields=list(fields))
-    record_event(
-        action="rapid_review.update",
-        actor=by,
-        obj=rr.case,
-        changes=diff(before, snapshot(rr, RR_EDIT_FIELDS)),
-    )
+    with signed_content_change(rr.case, by=by, stages=[PartnerSignOff.Stage.RAPID_REVIEW]):
+        for key, value in fields.items():
+            setattr(rr, key, value)
+        save_versioned(rr, by=by, expected_version=expected_version, fields=list(fields))
+        record_event(
+            action="rapid_review.update",
+            actor=by,
+            obj=rr.case,
+            changes=diff(before, snapshot(rr, RR_EDIT_FIELDS)),
+        )
+    rr.refresh_from_db()  # a withdrawn sign-off may have taken it back for sign-off
     return rr
 
 
@@ -230,33 +244,92 @@ def rapid_review_transition(
     return rr
 
 
-@transaction.atomic
-def partner_sign_off(
-    *, case: Case, by: User, stage: str, agency: Agency, comment: str = ""
-) -> PartnerSignOff:
-    """A safeguarding partner signs off, once per stage, only for an agency they lead."""
-    if agency.pk not in access.partner_agency_ids(by):
-        raise TransitionRefused("You cannot sign off for that agency.")
+def sign_off_problem(case: Case, stage: str) -> str | None:
+    """Why the partners cannot sign this stage off now, or None when they can."""
     if stage == PartnerSignOff.Stage.RAPID_REVIEW:
         rr = RapidReview.objects.filter(case=case).first()
-        if rr is None or rr.status != RapidReview.Status.RECOMMENDATION_MADE:
-            raise TransitionRefused(
-                "The rapid review is not ready for sign-off: its recommendation is not recorded."
+        if rr is None or rr.status in (
+            RapidReview.Status.OPEN,
+            RapidReview.Status.RETURNS_REQUESTED,
+            RapidReview.Status.MEETING_HELD,
+        ):
+            return "The rapid review is not ready for sign-off: its recommendation is not recorded."
+        if rr.status != RapidReview.Status.RECOMMENDATION_MADE:
+            return (
+                "The business unit has confirmed the partners' sign-off of the rapid review, "
+                "so it can no longer be signed."
             )
-    else:
-        review = LocalReview.objects.filter(case=case).first()
-        if review is None or review.status != LocalReview.Status.PARTNER_QA:
-            raise TransitionRefused("The report is not with the partners for quality assurance.")
-    if PartnerSignOff.objects.filter(case=case, stage=stage, agency=agency).exists():
-        raise TransitionRefused(f"{agency} has already signed off.")
+        if rr.pack_shared_at is None:
+            return (
+                "The business unit has not shared the collated pack yet, so you cannot read "
+                "every agency's return. You can sign off once it is shared."
+            )
+        return None
+    review = LocalReview.objects.filter(case=case).first()
+    if review is not None and review.status in signoffs.CLOSED[stage]:
+        return "The final report has been agreed, so it can no longer be signed."
+    if review is None or review.status != LocalReview.Status.PARTNER_QA:
+        return "The report is not with the partners for quality assurance."
+    return None
+
+
+@transaction.atomic
+def partner_sign_off(
+    *,
+    case: Case,
+    by: User,
+    stage: str,
+    agency: Agency,
+    comment: str = "",
+    fingerprint_seen: str = "",
+) -> PartnerSignOff:
+    """A safeguarding partner signs off, for an agency they lead, exactly the content as it is
+    now: the sign-off keeps its fingerprint and the content as signed. `fingerprint_seen` is
+    the fingerprint of the version the partner read; if the content has changed since, the
+    sign-off is refused."""
+    Case.objects.select_for_update().filter(pk=case.pk).first()
+    if agency.pk not in access.partner_agency_ids(by):
+        raise TransitionRefused("You cannot sign off for that agency.")
+    problem = sign_off_problem(case, stage)
+    if problem:
+        raise TransitionRefused(problem)
+    withdraw_stale_signoffs(case, stage, by=by)
+    given = (
+        PartnerSignOff.objects.filter(
+            case=case, stage=stage, agency=agency, withdrawn_at__isnull=True
+        )
+        .select_related("signed_by")
+        .first()
+    )
+    if given is not None:
+        who = "You" if given.signed_by_id == by.pk else given.signed_by.full_name
+        raise TransitionRefused(
+            f"{who} signed this off for {agency} on {govuk_datetime(given.signed_at)}."
+        )
+    content = signoffs.signed_content(case, stage)
+    current = signoffs.fingerprint(content)
+    if fingerprint_seen and fingerprint_seen != current:
+        raise TransitionRefused(
+            "It changed while you were reading it. Read the current version before signing off."
+        )
     signoff = PartnerSignOff.objects.create(
-        case=case, stage=stage, agency=agency, signed_by=by, comment=comment
+        case=case,
+        stage=stage,
+        agency=agency,
+        signed_by=by,
+        comment=comment,
+        fingerprint=current,
+        content=signoffs.to_stored(content),
     )
     record_event(
         action="partner.sign_off",
         actor=by,
         obj=case,
-        changes={"stage": [None, stage], "agency": [None, agency.pk]},
+        changes={
+            "stage": [None, stage],
+            "agency": [None, agency.pk],
+            "fingerprint": [None, current],
+        },
     )
     notify(
         users=business_unit_users(),

@@ -1,7 +1,7 @@
 """Case pages: the dashboard, the yearly summary and raising a concern, and the pieces every case
-page shares (`case_context`, `add_refusal`). The case itself, its restricted record, members,
-the notification decision and closing are in views_case.py, the rapid review pages in
-views_rapid.py and the local review pages in views_local.py and views_learning.py.
+page shares (`case_context`, `sign_off_summary`, `add_refusal`). The case itself, its restricted
+record, members, the notification decision and closing are in views_case.py, the rapid review
+pages in views_rapid.py and the local review pages in views_local.py and views_learning.py.
 
 Objects come only from reviews.access; writes only through reviews.services."""
 
@@ -26,6 +26,7 @@ from sightline.core.exports import EXPORT_FORMATS, Table, export_response
 from sightline.reviews import access, selectors, services
 from sightline.reviews.forms import DashboardFilterForm, RaiseConcernForm
 from sightline.reviews.models import CaseStage
+from sightline.reviews.signoffs import signoff_state
 
 PAGE_SIZE = 50
 # Roles that may raise a concern for their agency (and then see the case they raised).
@@ -98,6 +99,24 @@ def case_context(request, case, *, current: str = "", title: str = "") -> dict:
         "current": current,
         "page_title": title,
         "today": day,
+    }
+
+
+def sign_off_summary(case, stage: str, user) -> dict:
+    """What a review page shows of a stage's sign-off: the sign-offs that count, who is still
+    to sign, the latest withdrawal, and whether this user can sign now (or why not)."""
+    state = signoff_state(case, stage)
+    mine = access.partner_agency_ids(user)
+    left = set(mine) - {s.agency_id for s in state.current}
+    problem = services.sign_off_problem(case, stage) if mine else None
+    return {
+        "signoffs": state.current,
+        "partners_missing": state.missing,
+        "signoffs_missing": state.missing,
+        "withdrawal": state.withdrawal,
+        "can_sign_off": bool(left) and problem is None,
+        "sign_off_problem": problem if left and not state.closed else None,
+        "sign_off_stage": stage,
     }
 
 
@@ -262,6 +281,7 @@ def raise_concern(request):
         raise Http404("Not found")
     agencies = Agency.objects.filter(pk__in=agency_ids, active=True, archived_at__isnull=True)
     form = RaiseConcernForm(request.POST or None, agencies=agencies)
+    no_local_authority = not form.fields["lead_agency"].queryset.exists()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,11 +294,12 @@ def raise_concern(request):
                 harm=data["harm"],
                 looked_after=data["looked_after"],
                 incident_date=data["incident_date"],
-                aware_date=data["aware_date"],
+                raised_aware_date=data["raised_aware_date"],
                 summary=data["summary"],
                 involved_agencies=data["involved_agencies"],
                 themes=data["themes"],
                 subject=form.restricted_details(),
+                subject_reason=data["subject_reason"],
             )
         except ValidationError as error:
             add_refusal(form, error)
@@ -286,7 +307,10 @@ def raise_concern(request):
             messages.success(
                 request,
                 f"Concern raised: {case.reference}. The local authority's notifier has "
-                "been told and must decide within 5 working days of awareness",
+                "been told: they record when the local authority became aware and must decide "
+                "within 5 working days of it",
             )
             return redirect("reviews:case", case.reference)
-    return render(request, "reviews/raise.html", {"form": form})
+    return render(
+        request, "reviews/raise.html", {"form": form, "no_local_authority": no_local_authority}
+    )

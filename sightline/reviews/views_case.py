@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.accounts.access import deny
 from sightline.accounts.models import Agency
+from sightline.core.clocks import ClockBook
 from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
+from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, selectors, services
 from sightline.reviews.forms import (
@@ -25,11 +27,13 @@ from sightline.reviews.forms import (
     CloseForm,
     IdentityReasonForm,
     MemberForm,
+    PartForm,
     ReviewerForm,
     SubjectForm,
 )
 from sightline.reviews.forms_rapid import NOTIFICATION_CRITERIA, NotificationForm
-from sightline.reviews.models import CaseStage, IncidentNotification, PartnerSignOff
+from sightline.reviews.models import CaseMember, CaseStage, IncidentNotification, PartnerSignOff
+from sightline.reviews.signoffs import signoff_state
 from sightline.reviews.views import CLOSABLE_STAGES, add_refusal, case_context
 from sightline.reviews.workflow import NOTIFICATION_WORKFLOW, WORKFLOWS
 
@@ -54,8 +58,9 @@ STAGE_LABELS = dict(CaseStage.choices)
 # --- The case --------------------------------------------------------------------------------
 
 
-def _signoff_rows(case, signoffs) -> list[dict]:
-    """Each partner's sign-off for each stage the case has reached."""
+def _signoff_rows(case) -> list[dict]:
+    """Each partner's current sign-off for each stage the case has reached (a withdrawn one,
+    or one given to content that has since changed, does not count and is not shown)."""
     stages = []
     if getattr(case, "rapid_review", None) is not None:
         stages.append(PartnerSignOff.Stage.RAPID_REVIEW)
@@ -64,15 +69,19 @@ def _signoff_rows(case, signoffs) -> list[dict]:
     if not stages:
         return []
     partners = list(Agency.objects.filter(kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True))
-    done = {(s.stage, s.agency_id): s for s in signoffs}
-    return [
-        {
-            "stage": PartnerSignOff.Stage(stage).label,
-            "stage_value": stage,
-            "rows": [(agency, done.get((stage, agency.pk))) for agency in partners],
-        }
-        for stage in stages
-    ]
+    blocks = []
+    for stage in stages:
+        state = signoff_state(case, stage)
+        done = {s.agency_id: s for s in state.current}
+        blocks.append(
+            {
+                "stage": PartnerSignOff.Stage(stage).label,
+                "stage_value": stage,
+                "rows": [(agency, done.get(agency.pk)) for agency in partners],
+                "withdrawal": state.withdrawal,
+            }
+        )
+    return blocks
 
 
 def _history(case):
@@ -86,11 +95,11 @@ def _history(case):
 @require_GET
 def case_detail(request, reference: str):
     case = access.case_for_view(request.user, reference)
-    case, signoffs = selectors.case_page(case)
+    case, _ = selectors.case_page(case)
     context = case_context(request, case, current="overview")
     context.update(
         {
-            "signoff_stages": _signoff_rows(case, signoffs),
+            "signoff_stages": _signoff_rows(case),
             "members": case.members.filter(archived_at__isnull=True).select_related("user"),
             "history": _history(case),
             "involved": case.involved_agencies.all(),
@@ -112,7 +121,7 @@ def case_edit(request, reference: str):
         "harm": case.harm,
         "looked_after": case.looked_after,
         "incident_date": case.incident_date,
-        "aware_date": case.aware_date,
+        "raised_aware_date": case.raised_aware_date,
         "summary": case.summary,
         "lead_agency": case.lead_agency,
         "case_officer": case.case_officer,
@@ -132,7 +141,7 @@ def case_edit(request, reference: str):
                 "harm",
                 "looked_after",
                 "incident_date",
-                "aware_date",
+                "raised_aware_date",
                 "summary",
                 "lead_agency",
                 "case_officer",
@@ -211,6 +220,7 @@ def identity_edit(request, reference: str):
                     subject=subject,
                     by=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
+                    reason=reason,
                     **form.subject_fields(),
                 )
             except StaleEdit as stale:
@@ -237,17 +247,31 @@ def identity_edit(request, reference: str):
 # --- Members ---------------------------------------------------------------------------------
 
 
-def _members_page(request, case, *, member_form=None, reviewer_form=None, status=200):
+def _members_page(
+    request, case, *, part=None, part_form=None, member_form=None, reviewer_form=None
+):
+    """The people on the case, and naming someone: first the part they will have, then a
+    picker of the people who may hold it (for the reviewer, also inviting a new one)."""
+    if member_form is not None:
+        part = member_form.chosen_part
+    elif reviewer_form is not None:
+        part = CaseMember.Part.REVIEWER
     context = case_context(request, case, current="members", title="People named on the case")
     context.update(
         {
             "members": case.members.filter(archived_at__isnull=True).select_related("user"),
-            "member_form": member_form or MemberForm(),
-            "reviewer_form": reviewer_form
-            or ReviewerForm(prefix="reviewer", initial={"can_see_identity": True}),
+            "part": part,
+            "part_label": CaseMember.Part(part).label if part else "",
+            "part_form": part_form or PartForm(initial={"part": part}),
+            "member_form": member_form or (MemberForm(part=part) if part else None),
+            "reviewer_form": (
+                reviewer_form or ReviewerForm(prefix="reviewer", initial={"can_see_identity": True})
+            )
+            if part == CaseMember.Part.REVIEWER
+            else None,
         }
     )
-    return render(request, "reviews/members.html", context, status=status)
+    return render(request, "reviews/members.html", context)
 
 
 @login_required
@@ -255,7 +279,11 @@ def _members_page(request, case, *, member_form=None, reviewer_form=None, status
 def members(request, reference: str):
     case = access.case_for_edit(request.user, reference)
     if request.method == "GET":
-        return _members_page(request, case)
+        part_form = PartForm(request.GET if "part" in request.GET else None)
+        part = (
+            part_form.cleaned_data["part"] if part_form.is_bound and part_form.is_valid() else None
+        )
+        return _members_page(request, case, part=part, part_form=part_form)
     form = MemberForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -271,7 +299,9 @@ def members(request, reference: str):
         except ValidationError as error:
             add_refusal(form, error)
         else:
-            messages.success(request, f"{data['user']} is now named on the case")
+            messages.success(
+                request, f"{data['user']} is now named on the case as {form.part_label.lower()}"
+            )
             return redirect("reviews:members", case.reference)
     return _members_page(request, case, member_form=form)
 
@@ -293,7 +323,7 @@ def member_remove(request, reference: str, pk: int):
 def reviewer_appoint(request, reference: str):
     case = access.case_for_edit(request.user, reference)
     if request.method == "GET":
-        return _members_page(request, case)
+        return _members_page(request, case, part=CaseMember.Part.REVIEWER)
     form = ReviewerForm(request.POST, prefix="reviewer")
     if form.is_valid():
         data = form.cleaned_data
@@ -325,6 +355,7 @@ def _notification_initial(n: IncidentNotification) -> dict:
             "abuse_or_neglect",
             "death_or_serious_harm",
             "looked_after_child",
+            "la_aware_date",
             "decision_date",
             "sent_date",
             "panel_reference",
@@ -351,7 +382,10 @@ def notification(request, reference: str):
     )
     if request.method == "POST" and not can_decide:
         raise Http404("Not found")
-    form = NotificationForm(request.POST or None, initial=_notification_initial(n))
+    awareness_only = request.method == "POST" and request.POST.get("step") == "awareness"
+    form = NotificationForm(
+        request.POST or None, initial=_notification_initial(n), awareness_only=awareness_only
+    )
     context = case_context(request, case, current="notification", title="Notification decision")
     context.update(
         {
@@ -362,6 +396,12 @@ def notification(request, reference: str):
             "workflow": NOTIFICATION_WORKFLOW,
         }
     )
+    if awareness_only:
+        if form.is_valid():
+            saved = _record_awareness(request, case, n, form)
+            if saved is not None:
+                return saved
+        return render(request, "reviews/notification.html", context)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["decision"]
         try:
@@ -390,6 +430,33 @@ def notification(request, reference: str):
             return redirect("reviews:case", case.reference)
         n.refresh_from_db()
     return render(request, "reviews/notification.html", context)
+
+
+def _record_awareness(request, case, n, form):
+    """The notifier records when the local authority became aware, before deciding. Returns the
+    redirect, or None with the refusal on the form."""
+    try:
+        services.notification_record_awareness(
+            notification=n,
+            by=request.user,
+            aware_date=form.cleaned_data["la_aware_date"],
+            expected_version=form.cleaned_data["version"] or 0,
+        )
+    except StaleEdit:
+        form.add_error(None, "Someone else changed the decision meanwhile. Check it and try again")
+    except ValidationError as error:
+        add_refusal(form, error)
+    else:
+        case.refresh_from_db()
+        due = ClockBook().due("sin-notification", case.aware_date)
+        messages.success(
+            request,
+            f"The local authority became aware on {govuk_date(case.aware_date)}. The "
+            f"notification decision is due by {govuk_date(due)}",
+        )
+        return redirect("reviews:notification", case.reference)
+    n.refresh_from_db()
+    return None
 
 
 # --- Closing ---------------------------------------------------------------------------------

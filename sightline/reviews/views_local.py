@@ -39,8 +39,8 @@ from sightline.reviews.models import (
     LocalReview,
     PartnerSignOff,
 )
-from sightline.reviews.views import case_context
-from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW, partners_missing
+from sightline.reviews.views import case_context, sign_off_summary
+from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
 FINISHED = (
     LocalReview.Status.FINAL_AGREED,
@@ -161,23 +161,6 @@ def _reviewers(case: Case, day) -> list[dict]:
     ]
 
 
-def _sign_off_context(case: Case, review: LocalReview, user) -> dict:
-    signoffs = list(
-        case.signoffs.filter(stage=PartnerSignOff.Stage.FINAL_REPORT).select_related(
-            "agency", "signed_by"
-        )
-    )
-    mine = access.partner_agency_ids(user)
-    signed = {s.agency_id for s in signoffs}
-    can_sign = review.status == LocalReview.Status.PARTNER_QA and bool(mine - signed)
-    return {
-        "signoffs": signoffs,
-        "signoffs_missing": partners_missing(case, PartnerSignOff.Stage.FINAL_REPORT),
-        "can_sign_off": can_sign,
-        "sign_off_stage": PartnerSignOff.Stage.FINAL_REPORT.value,
-    }
-
-
 @login_required
 @require_GET
 def local_review(request, reference: str):
@@ -208,7 +191,7 @@ def local_review(request, reference: str):
             "transitions": LOCAL_REVIEW_WORKFLOW.available(review, user),
         }
     )
-    context.update(_sign_off_context(case, review, user))
+    context.update(sign_off_summary(case, PartnerSignOff.Stage.FINAL_REPORT, user))
     return render(request, "reviews/local_review.html", context)
 
 

@@ -24,7 +24,7 @@ from sightline.core.events import record_event
 from sightline.core.exports import FORMATS, docx_document, render_pdf
 from sightline.core.models import Event
 from sightline.core.stale import stale_edit_context
-from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.templatetags.govuk import govuk_date, govuk_datetime
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, services
 from sightline.reviews.documents import (
@@ -42,10 +42,11 @@ from sightline.reviews.forms_rapid import (
     StatusForm,
     section_fields,
 )
-from sightline.reviews.models import AgencyReturn, LocalReview, PartnerSignOff, RapidReview
+from sightline.reviews.models import AgencyReturn, PartnerSignOff, RapidReview
 from sightline.reviews.selectors import returns_summary
-from sightline.reviews.views import add_refusal, case_context
-from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW, partners_missing
+from sightline.reviews.signoffs import signed_content, signoff_state
+from sightline.reviews.views import add_refusal, case_context, sign_off_summary
+from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW
 
 RETURN_DUE_WORKING_DAYS = 10
 EXPORT_TYPES = ("docx", "pdf")
@@ -112,27 +113,16 @@ def rapid_review(request, reference: str):
     user = request.user
     p = principal_for(user)
     collated = access.can_see_all_returns(user, case)
-    mine = access.partner_agency_ids(user)
-    signoffs = list(
-        case.signoffs.filter(stage=PartnerSignOff.Stage.RAPID_REVIEW).select_related(
-            "agency", "signed_by"
-        )
-    )
-    signed = {s.agency_id for s in signoffs}
     context = case_context(request, case, current="rapid_review", title="Rapid review")
+    context.update(sign_off_summary(case, PartnerSignOff.Stage.RAPID_REVIEW, user))
     context.update(
         {
             "rr": rr,
             "returns": _return_rows(user, case),
             "returns_summary": returns_summary(rr) if collated else None,
             "sees_collated": collated,
-            "sections": _sections(rr) if collated else [],
+            "sections": _sections(rr) if access.can_read_rapid_review_record(user, case) else [],
             "transitions": RAPID_REVIEW_WORKFLOW.available(rr, user),
-            "signoffs": signoffs,
-            "partners_missing": partners_missing(case, PartnerSignOff.Stage.RAPID_REVIEW),
-            "can_sign_off": (
-                rr.status == RapidReview.Status.RECOMMENDATION_MADE and bool(set(mine) - signed)
-            ),
             "can_share_pack": (
                 p.is_business_unit
                 and rr.pack_shared_at is None
@@ -369,64 +359,74 @@ def status(request, reference: str, name: str):
 # --- Partner sign-off --------------------------------------------------------------------------
 
 
-def _ready_for_sign_off(case, stage: str) -> bool:
-    if stage == PartnerSignOff.Stage.RAPID_REVIEW:
-        rr = getattr(case, "rapid_review", None)
-        return rr is not None and rr.status == RapidReview.Status.RECOMMENDATION_MADE
-    review = getattr(case, "local_review", None)
-    return review is not None and review.status == LocalReview.Status.PARTNER_QA
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def sign_off(request, reference: str, stage: str):
+    """A partner lead reads exactly what they sign and signs it off. Whoever may sign gets the
+    page, with the reason when they cannot sign now ("You signed this off on ..."); anyone else
+    gets a 404."""
     case = access.case_for_view(request.user, reference)
     if stage not in PartnerSignOff.Stage.values:
         raise Http404("Not found")
     mine = access.partner_agency_ids(request.user)
-    if not mine or not _ready_for_sign_off(case, stage):
+    if not mine:
         raise Http404("Not found")
-    signoffs = list(case.signoffs.filter(stage=stage).select_related("agency", "signed_by"))
-    signed = {s.agency_id for s in signoffs}
-    agencies = Agency.objects.filter(pk__in=set(mine) - signed)
-    form = SignOffForm(request.POST or None, agencies=agencies)
+    state = signoff_state(case, stage)
+    problem = services.sign_off_problem(case, stage)
+    mine_signed = [s for s in state.current if s.agency_id in mine]
+    agencies = Agency.objects.filter(pk__in=set(mine) - {s.agency_id for s in state.current})
+    can_sign = problem is None and agencies.exists()
+    form = SignOffForm(
+        request.POST or None, agencies=agencies, initial={"fingerprint": state.fingerprint}
+    )
     is_rapid = stage == PartnerSignOff.Stage.RAPID_REVIEW
     back = "reviews:rapid-review" if is_rapid else "reviews:local-review"
     title = "Sign off the rapid review" if is_rapid else "Quality assurance sign-off"
     context = case_context(
         request, case, current="rapid_review" if is_rapid else "local_review", title=title
     )
+    content = [] if state.closed else signed_content(case, stage)
     context.update(
         {
             "form": form,
             "stage": stage,
             "stage_label": PartnerSignOff.Stage(stage).label,
-            "signoffs": signoffs,
-            "can_sign": agencies.exists(),
+            "state": state,
+            "signoffs": state.current,
+            "mine_signed": mine_signed,
+            "problem": problem,
+            "can_sign": can_sign,
             "back": back,
-            "rr": getattr(case, "rapid_review", None) if is_rapid else None,
-            "criteria": [
-                text
-                for name, text in REG11_CRITERIA.items()
-                if is_rapid and getattr(case.rapid_review, name)
-            ],
+            "is_rapid": is_rapid,
+            "content": sections_for_pdf(content),
+            "fingerprint": state.fingerprint,
         }
     )
-    if request.method == "POST" and context["can_sign"] and form.is_valid():
-        agency = form.cleaned_data["agency"]
-        try:
-            services.partner_sign_off(
-                case=case,
-                by=request.user,
-                stage=stage,
-                agency=agency,
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            add_refusal(form, error)
-        else:
-            messages.success(request, f"Signed off for {agency.name}")
-            return redirect(back, case.reference)
+    if request.method == "POST":
+        if not can_sign:
+            for s in mine_signed:
+                form.add_error(
+                    None,
+                    f"You signed this off for {s.agency.name} on {govuk_datetime(s.signed_at)}",
+                )
+            if problem:
+                form.add_error(None, problem)
+        elif form.is_valid():
+            agency = form.cleaned_data["agency"]
+            try:
+                services.partner_sign_off(
+                    case=case,
+                    by=request.user,
+                    stage=stage,
+                    agency=agency,
+                    comment=form.cleaned_data["comment"],
+                    fingerprint_seen=form.cleaned_data["fingerprint"],
+                )
+            except ValidationError as error:
+                add_refusal(form, error)
+            else:
+                messages.success(request, f"Signed off for {agency.name}")
+                return redirect(back, case.reference)
     return render(request, "reviews/sign_off.html", context)
 
 

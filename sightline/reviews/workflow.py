@@ -5,9 +5,8 @@ The state diagrams in docs/workflows/reviews.md are generated from these tables.
 
 from __future__ import annotations
 
-from sightline.accounts.models import Agency
 from sightline.core.workflow import Transition, Workflow
-from sightline.reviews import access
+from sightline.reviews import access, signoffs
 from sightline.reviews.models import IncidentNotification, LocalReview, PartnerSignOff, RapidReview
 
 N = IncidentNotification.Status
@@ -28,12 +27,9 @@ def _bu_or_reviewer(user, review) -> bool:
 
 
 def partners_missing(case, stage: str) -> list[str]:
-    """Names of the safeguarding partners that have not yet signed off this stage."""
-    signed = set(
-        PartnerSignOff.objects.filter(case=case, stage=stage).values_list("agency_id", flat=True)
-    )
-    partners = Agency.objects.filter(kind=Agency.Kind.SAFEGUARDING_PARTNER, active=True)
-    return [a.name for a in partners if a.pk not in signed]
+    """Names of the safeguarding partners without a current sign-off of this stage: one given to
+    the content as it is now, and not withdrawn (see signoffs.py)."""
+    return signoffs.partners_missing(case, stage)
 
 
 def _all_partners_signed_rapid_review(rr) -> str | None:
@@ -99,6 +95,7 @@ NOTIFICATION_WORKFLOW = Workflow(
         "abuse_or_neglect": "answer on abuse or neglect",
         "death_or_serious_harm": "answer on death or serious harm",
         "looked_after_child": "answer on whether the child was looked after",
+        "la_aware_date": "date the local authority became aware",
         "decision_date": "decision date",
         "sent_date": "date the notification was sent",
         "panel_reference": "Panel reference",
@@ -118,6 +115,7 @@ NOTIFICATION_WORKFLOW = Workflow(
                 "abuse_or_neglect",
                 "death_or_serious_harm",
                 "looked_after_child",
+                "la_aware_date",
                 "decision_date",
                 "sent_date",
                 "panel_reference",
@@ -136,6 +134,7 @@ NOTIFICATION_WORKFLOW = Workflow(
                 "abuse_or_neglect",
                 "death_or_serious_harm",
                 "looked_after_child",
+                "la_aware_date",
                 "decision_date",
                 "not_notified_reasons",
             ),
@@ -203,7 +202,17 @@ RAPID_REVIEW_WORKFLOW = Workflow(
             allowed=_bu,
             who="business unit",
             conditions=(_all_partners_signed_rapid_review,),
-            condition_text="all three safeguarding partners signed off",
+            condition_text="all three safeguarding partners signed off the current version",
+        ),
+        Transition(
+            name="reopen_sign_off",
+            label="Reopen for changes",
+            sources=(R.SIGNED_OFF,),
+            target=R.RECOMMENDATION_MADE,
+            allowed=_bu,
+            who="business unit",
+            note_required=True,
+            button_style="secondary",
         ),
         Transition(
             name="send_to_panel",
@@ -213,6 +222,8 @@ RAPID_REVIEW_WORKFLOW = Workflow(
             allowed=_bu,
             who="business unit",
             required=("sent_to_panel_date",),
+            conditions=(_all_partners_signed_rapid_review,),
+            condition_text="the partners' sign-offs still current",
         ),
         Transition(
             name="record_panel_response",
@@ -310,7 +321,7 @@ LOCAL_REVIEW_WORKFLOW = Workflow(
             who="business unit",
             required=("final_agreed_date",),
             conditions=(_all_partners_signed_final,),
-            condition_text="all three partners' quality assurance sign-off",
+            condition_text="all three partners' quality assurance sign-off of the current version",
         ),
         Transition(
             name="ready_for_publication",

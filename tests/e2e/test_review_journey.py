@@ -110,7 +110,7 @@ def raise_concern(story: Story) -> None:
     choose(page, "What happened to the child", "Seriously harmed")
     choose(page, "Was the child looked after by a local authority?", "No")
     fill_date(page, "Date of the incident", story.aware - timedelta(days=1))
-    fill_date(page, "Date of awareness", story.aware)
+    fill_date(page, "Date your agency became aware", story.aware)
     journey.fill(
         label("What happened"),
         "Child A, aged 11 weeks, was brought to the emergency department with a fractured "
@@ -125,6 +125,8 @@ def raise_concern(story: Story) -> None:
     journey.fill(label("Address"), SUBJECT["address"])
     journey.fill(label("Postcode"), SUBJECT["postcode"])
     journey.fill(label("NHS number"), SUBJECT["nhs_number"])
+    journey.fill(label("Family members"), SUBJECT["family_members"])
+    journey.fill(label("Why are you recording these details?"), "So the council can check.")
     journey.submit("Raise concern")
 
     expect(banner(page)).to_contain_text("Concern raised: SI-")
@@ -133,9 +135,10 @@ def raise_concern(story: Story) -> None:
     story.reference = match.group(1)
     expect(heading(page)).to_have_text("Child A")
     expect(page.locator("#case-clock")).to_contain_text("Stage: Notification decision")
-    # The notifier has 5 working days from the date of awareness.
+    # Until the council's notifier records when the council became aware, its 5 working days
+    # count from today, when the concern reached it.
     story.expect_clock(
-        page, "Notification to the Panel", story.calendar.add_working_days(story.aware, 5)
+        page, "Notification to the Panel", story.calendar.add_working_days(story.day, 5)
     )
     # The raiser does not see the child's name anywhere on the case.
     expect(page.get_by_text(CHILD_NAME)).to_have_count(0)
@@ -151,6 +154,16 @@ def notify_the_panel(story: Story) -> None:
     journey.visit(story.case_path())
     journey.click_link("Record the decision")
     expect(heading(page)).to_have_text("Notification decision")
+
+    # The council became aware the same day as the trust: the clock now counts from then.
+    fill_date(page, "Date the local authority became aware", story.aware)
+    journey.submit("Save only the date of awareness")
+    expect(banner(page)).to_contain_text(
+        f"The local authority became aware on {long_date(story.aware)}"
+    )
+    story.expect_clock(
+        page, "Notification to the Panel", story.calendar.add_working_days(story.aware, 5)
+    )
 
     choose(page, "Is abuse or neglect of the child known or suspected?", "Yes")
     choose(page, "Has the child died or been seriously harmed?", "Yes")
@@ -322,7 +335,9 @@ def sign_off_and_decide(story: Story) -> None:
         expect(banner(partner.page)).to_contain_text(f"Signed off for {names[key]}")
 
     bu.visit(story.case_path("reviews:rapid-review"))
-    expect(page.get_by_text("All three safeguarding partners have signed off.")).to_be_visible()
+    expect(
+        page.get_by_text("All three safeguarding partners have signed off this version.")
+    ).to_be_visible()
     _move_rapid_review(bu, "Confirm partner sign-off")
 
     def sent(journey):

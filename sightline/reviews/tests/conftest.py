@@ -2,7 +2,7 @@
 services to any point of its life.
 
     partnership -> Partnership
-        Agencies (attributes): council (the local authority), icb, police (the three
+        Agencies (attributes): council (the local authority, marked as one), icb, police (the three
         safeguarding partners); trust (hospital trust) and school (relevant agencies);
         elsewhere (an agency with no part in any case); office (the partnership's business
         unit); reviewers (where independent reviewers are invited).
@@ -101,7 +101,9 @@ def partnership(agency_factory, make_user) -> Partnership:
     partner = Agency.Kind.SAFEGUARDING_PARTNER
     relevant = Agency.Kind.RELEVANT_AGENCY
     agencies = {
-        "council": agency_factory("Northvale Council", kind=partner, short_name="NVC"),
+        "council": agency_factory(
+            "Northvale Council", kind=partner, short_name="NVC", is_local_authority=True
+        ),
         "icb": agency_factory(
             "NHS Northvale Integrated Care Board", kind=partner, short_name="ICB"
         ),
@@ -188,7 +190,9 @@ def world(agency_factory, make_user):
 
 @pytest.fixture
 def people(agency_factory, make_user):
-    council = agency_factory("Northvale Council", kind=Agency.Kind.SAFEGUARDING_PARTNER)
+    council = agency_factory(
+        "Northvale Council", kind=Agency.Kind.SAFEGUARDING_PARTNER, is_local_authority=True
+    )
     icb = agency_factory("Northvale Integrated Care Board", kind=Agency.Kind.SAFEGUARDING_PARTNER)
     police = agency_factory("Northvale Police", kind=Agency.Kind.SAFEGUARDING_PARTNER)
     school = agency_factory("Northvale Academy")

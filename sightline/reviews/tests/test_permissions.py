@@ -7,11 +7,14 @@ never computed from the code under test:
 
 - the business unit sees and changes everything, including the child's identity;
 - partner leads and the scrutineer see every case, pseudonymised; the scrutineer only reads,
-  and never sees identities; each partner lead signs off for their own partner agency and
-  records regulation 14 monitoring;
+  and never sees identities; each partner lead signs off for their own partner agency (and is
+  told why when they cannot sign) and records regulation 14 monitoring;
 - agency leads and practitioners see only the cases their agency leads, raised or is involved
-  in, and only their own agency's return until the business unit shares the collated pack; an
-  agency lead completes their agency's return until it is submitted;
+  in; an agency lead completes their agency's return until it is submitted;
+- until the business unit shares the collated pack, a return is read only by its own agency
+  (its agency leads, practitioners and partner leads) and the business unit: not by other
+  partner leads, the scrutineer or the reviewer; the rapid review as the Panel receives it,
+  which holds every return, likewise;
 - the case's independent reviewer sees that case (and, when granted it, the identity) and works
   on the local review and its learning until their access to the case ends;
 - system administrators and people with no membership see no case;
@@ -80,6 +83,7 @@ from sightline.reviews.tests.test_permissions_support import (
     World,
     action_data,
     agency,
+    awareness_data,
     by_role,
     case_edit_data,
     close_data,
@@ -93,6 +97,7 @@ from sightline.reviews.tests.test_permissions_support import (
     member_data,
     monitoring_data,
     notify_data,
+    partners_signed_rapid_review,
     proceeding_added,
     proceeding_data,
     raise_data,
@@ -131,8 +136,11 @@ WORKERS_POST = by_role(            302, 404, 404, 404, 404, 302, 404, 404, 404, 
 IDENTITY_GET = by_role(            200, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302)
 IDENTITY_SHOWN = by_role(          200, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302)
 IDENTITY_SAVED = by_role(          302, 404, 404, 404, 404, 302, 404, 404, 404, 404, 302)
-# Every agency's return, as the Panel receives it, before the pack is shared.
+# Draft reports: the partnership-wide roles and the case's reviewer.
 PANEL_READERS = by_role(           200, 200, 404, 404, 404, 200, 404, 200, 404, 404, 302)
+# A return before the pack is shared: its own agency (the trust's agency lead and practitioner)
+# and the business unit.
+OWN_AGENCY_GET = by_role(          200, 404, 200, 404, 200, 404, 404, 404, 404, 404, 302)
 PARTNERS_GET = by_role(            404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 302)
 PARTNERS_POST = by_role(           404, 302, 404, 404, 404, 404, 404, 404, 404, 404, 302)
 MONITORS_GET = by_role(            200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 302)
@@ -178,6 +186,7 @@ ROWS: list[Row] = [
     # Everyone on the case reads the decision; the notifier (or the business unit) makes it.
     Row("reviews:notification", CONCERN, GET, READERS),
     Row("reviews:notification", CONCERN, POST, BU_POST, data=notify_data),
+    Row("reviews:notification", CONCERN, POST, BU_POST, "awareness", data=awareness_data),
     Row("reviews:notification", NOTIFIED, GET, READERS, "decided"),
     Row("reviews:notification", NOTIFIED, POST, NOBODY, "decided", data=notify_data),
     Row("reviews:close", NOT_NOTIFIED, GET, BU_GET),
@@ -192,30 +201,39 @@ ROWS: list[Row] = [
     Row("reviews:request-returns", RETURNS_REQUESTED, GET, NOBODY, "already-requested"),
     Row("reviews:request-returns", RETURNS_REQUESTED, POST, NOBODY, "already-requested",
         data=request_returns_data),
-    # The trust's own return, in progress: its agency lead completes it, its practitioner and
-    # the partnership-wide roles read it.
-    Row("reviews:return", RETURNS_REQUESTED, GET, by_role(
-        200, 200, 200, 404, 200, 200, 404, 200, 404, 404, 302),
+    # Until the pack is shared a return is for its own agency and the business unit only:
+    # the trust's return, in progress, is completed by its agency lead and read by its
+    # practitioner; the council's partner lead, the reviewer and the scrutineer may not read it.
+    Row("reviews:return", RETURNS_REQUESTED, GET, OWN_AGENCY_GET,
         "own-agency", ref_and(agency_id=agency("trust"))),
     Row("reviews:return", RETURNS_REQUESTED, POST, by_role(
         302, 404, 302, 404, 404, 404, 404, 404, 404, 404, 302),
         "own-agency", ref_and(agency_id=agency("trust")), data=return_data("trust")),
     # Once submitted, only the business unit may change it.
-    Row("reviews:return", RETURNS_SUBMITTED, GET, by_role(
-        200, 200, 200, 404, 200, 200, 404, 200, 404, 404, 302),
+    Row("reviews:return", RETURNS_SUBMITTED, GET, OWN_AGENCY_GET,
         "own-agency-submitted", ref_and(agency_id=agency("trust"))),
     Row("reviews:return", RETURNS_SUBMITTED, POST, BU_POST,
         "own-agency-submitted", ref_and(agency_id=agency("trust")), data=return_data("trust")),
-    # Another agency's return: not for the trust until the pack is shared ...
-    Row("reviews:return", RETURNS_REQUESTED, GET, PANEL_READERS,
+    # The council's return: its partner lead reads it as one of the council's own people.
+    Row("reviews:return", RETURNS_SUBMITTED, GET, by_role(
+        200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 302),
+        "partner-own-agency", ref_and(agency_id=agency("council"))),
+    Row("reviews:return", RETURNS_SUBMITTED, POST, BU_POST,
+        "partner-own-agency", ref_and(agency_id=agency("council")), data=return_data("council")),
+    # Another agency's return: nobody else's until the pack is shared ...
+    Row("reviews:return", RETURNS_REQUESTED, GET, BU_GET,
         "other-agency", ref_and(agency_id=agency("police"))),
     Row("reviews:return", RETURNS_REQUESTED, POST, BU_POST,
         "other-agency", ref_and(agency_id=agency("police")), data=return_data("police")),
-    # ... and read-only once it is.
+    # ... and read-only, for everyone on the case, once it is.
     Row("reviews:return", RECOMMENDED, GET, READERS,
         "other-agency-pack-shared", ref_and(agency_id=agency("police"))),
     Row("reviews:return", RECOMMENDED, POST, BU_POST, "other-agency-pack-shared",
         ref_and(agency_id=agency("police")), data=return_data("police")),
+    Row("reviews:return", RECOMMENDED, GET, READERS,
+        "own-agency-pack-shared", ref_and(agency_id=agency("trust"))),
+    Row("reviews:return", RECOMMENDED, POST, BU_POST, "own-agency-pack-shared",
+        ref_and(agency_id=agency("trust")), data=return_data("trust")),
     Row("reviews:share-pack", RETURNS_SUBMITTED, GET, NOT_ALLOWED),
     Row("reviews:share-pack", RETURNS_SUBMITTED, POST, BU_POST),
     Row("reviews:rapid-review-edit", RETURNS_SUBMITTED, GET, BU_GET, "meeting",
@@ -241,7 +259,9 @@ ROWS: list[Row] = [
         "decide-from-returns_requested", ref_and(name="decide")),
     Row("reviews:rapid-review-status", RETURNS_REQUESTED, POST, NOBODY,
         "decide-from-returns_requested", ref_and(name="decide"), data=rr_status_data),
-    Row("reviews:rapid-review-export", RETURNS_REQUESTED, GET, PANEL_READERS, "docx",
+    # The rapid review as the Panel receives it holds every return: the business unit only
+    # until the pack is shared, then everyone on the case.
+    Row("reviews:rapid-review-export", RETURNS_REQUESTED, GET, BU_GET, "docx",
         query="?format=docx"),
     Row("reviews:rapid-review-export", RECOMMENDED, GET, READERS, "docx-pack-shared",
         query="?format=docx"),
@@ -256,10 +276,19 @@ ROWS: list[Row] = [
         ref_and(stage="final_report")),
     Row("reviews:sign-off", At("partner_qa"), POST, PARTNERS_POST, "final_report",
         ref_and(stage="final_report"), data=sign_off_data),
-    Row("reviews:sign-off", RETURNS_REQUESTED, GET, NOBODY, "rapid_review-not-ready",
+    # A partner lead who cannot sign yet (or any more) is told why; nobody else gets the page.
+    Row("reviews:sign-off", RETURNS_REQUESTED, GET, PARTNERS_GET, "rapid_review-not-ready",
         ref_and(stage="rapid_review")),
-    Row("reviews:sign-off", RETURNS_REQUESTED, POST, NOBODY, "rapid_review-not-ready",
+    Row("reviews:sign-off", RETURNS_REQUESTED, POST, PARTNERS_GET, "rapid_review-not-ready",
         ref_and(stage="rapid_review"), data=sign_off_data),
+    Row("reviews:sign-off", At("recommended", partners_signed_rapid_review), GET, PARTNERS_GET,
+        "rapid_review-signed", ref_and(stage="rapid_review")),
+    Row("reviews:sign-off", At("recommended", partners_signed_rapid_review), POST, PARTNERS_GET,
+        "rapid_review-signed", ref_and(stage="rapid_review"), data=sign_off_data),
+    Row("reviews:sign-off", At("signed_off"), GET, PARTNERS_GET,
+        "rapid_review-confirmed", ref_and(stage="rapid_review")),
+    Row("reviews:sign-off", At("signed_off"), POST, PARTNERS_GET,
+        "rapid_review-confirmed", ref_and(stage="rapid_review"), data=sign_off_data),
     # Local review ---------------------------------------------------------------------------
     Row("reviews:local-review", EVIDENCE, GET, READERS),
     Row("reviews:local-review", EVIDENCE, POST, NOT_ALLOWED),

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sightline.core.calendar import add_months
 from sightline.core.clocks import today
-from sightline.reviews import services, services_local
+from sightline.reviews import services, services_local, signoffs
 from sightline.reviews.models import (
     AgeBand,
     Case,
@@ -256,6 +256,7 @@ RAPID_MOVES = {
     "record_meeting": At("returns_submitted", meeting_recorded),
     "recommend": At("meeting_held", recommendation_recorded),
     "complete_sign_off": At("recommended", partners_signed_rapid_review),
+    "reopen_sign_off": At("signed_off"),
     "send_to_panel": At("signed_off", sent_date_recorded),
     "record_panel_response": At("sent_to_panel", panel_response_recorded),
     "decide": At("sent_to_panel", decision_recorded),
@@ -306,7 +307,7 @@ def raise_data(world: World) -> dict:
         "harm": Case.Harm.SERIOUS_HARM,
         "looked_after": "False",
         **date_fields("incident_date", today() - timedelta(days=1)),
-        **date_fields("aware_date", today()),
+        **date_fields("raised_aware_date", today()),
         "summary": "Admitted to hospital with an injury that was not explained.",
         "lead_agency": world.p.council.pk,
     }
@@ -321,7 +322,7 @@ def case_edit_data(world: World) -> dict:
         "harm": case.harm,
         "looked_after": str(case.looked_after),
         **date_fields("incident_date", case.incident_date),
-        **date_fields("aware_date", case.aware_date),
+        **date_fields("raised_aware_date", case.raised_aware_date),
         "summary": "Changed summary.",
         "lead_agency": case.lead_agency_id,
         "case_officer": world.p.bu.pk,
@@ -374,6 +375,12 @@ def notify_data(world: World) -> dict:
     }
 
 
+def awareness_data(world: World) -> dict:
+    """The notifier saves only when the local authority became aware."""
+    n = IncidentNotification.objects.get(case=world.case)
+    return {"version": n.version, "step": "awareness", **date_fields("la_aware_date", today())}
+
+
 def close_data(world: World) -> dict:
     return {"reason": "The learning was taken forward by the agencies."}
 
@@ -413,7 +420,17 @@ def rr_status_data(world: World) -> dict:
 
 
 def sign_off_data(world: World) -> dict:
-    return {"agency": world.p.council.pk, "comment": "Agreed."}
+    """As the sign-off page posts it: with the fingerprint of the version the partner read."""
+    stage = (
+        PartnerSignOff.Stage.FINAL_REPORT
+        if LocalReview.objects.filter(case=world.case).exists()
+        else PartnerSignOff.Stage.RAPID_REVIEW
+    )
+    return {
+        "agency": world.p.council.pk,
+        "comment": "Agreed.",
+        "fingerprint": signoffs.content_fingerprint(world.case, stage),
+    }
 
 
 def local_review_data(world: World) -> dict:

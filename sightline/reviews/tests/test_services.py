@@ -87,7 +87,7 @@ def test_raising_a_concern_with_awareness_before_the_incident_is_refused(partner
             harm=Case.Harm.SERIOUS_HARM,
             looked_after=False,
             incident_date=date(2026, 5, 10),
-            aware_date=date(2026, 5, 9),
+            raised_aware_date=date(2026, 5, 9),
             summary="Scald to the legs.",
         )
     assert not Case.objects.exists()
@@ -115,6 +115,7 @@ def test_the_childs_identity_never_appears_in_the_event_log(partnership):
         subject=subject,
         by=partnership.bu,
         expected_version=subject.version,
+        reason="The child's name was corrected by the hospital",
         child_name="Maisie Hollis",
         postcode="NV4 8RT",
     )
@@ -293,11 +294,9 @@ def test_appointing_a_new_reviewer_invites_them_with_an_end_date(
     assert any("invited to Sightline" in s for s in to_reviewer)
 
 
-def test_appointing_an_existing_user_as_reviewer_adds_the_role_without_a_new_account(
-    partnership, make_user
-):
+def test_appointing_an_existing_reviewer_names_them_without_a_new_account(partnership, make_user):
     p = partnership
-    existing = make_user(Role.PRACTITIONER, p.elsewhere, "r.khan@example.org", full_name="R Khan")
+    existing = make_user(Role.REVIEWER, p.elsewhere, "r.khan@example.org", full_name="R Khan")
     case = advance_case(p, "decided_lcspr")
     services.reviewer_appoint(
         case=case,
@@ -309,8 +308,26 @@ def test_appointing_an_existing_user_as_reviewer_adds_the_role_without_a_new_acc
     )
 
     assert User.objects.filter(email="r.khan@example.org").count() == 1
-    assert Membership.objects.filter(user=existing, role=Role.REVIEWER).exists()
+    assert Membership.objects.filter(user=existing, role=Role.REVIEWER, agency=p.reviewers).exists()
     assert reviewer_for(case) == existing
+
+
+def test_an_existing_account_with_another_role_is_not_made_a_reviewer(partnership, make_user):
+    p = partnership
+    existing = make_user(Role.PRACTITIONER, p.elsewhere, "r.khan@example.org", full_name="R Khan")
+    case = advance_case(p, "decided_lcspr")
+    with pytest.raises(TransitionRefused, match="who is not an independent reviewer"):
+        services.reviewer_appoint(
+            case=case,
+            by=p.bu,
+            email="R.Khan@example.org",
+            full_name="R Khan",
+            agency=p.reviewers,
+            access_ends_on=today() + timedelta(days=30),
+        )
+
+    assert not Membership.objects.filter(user=existing, role=Role.REVIEWER).exists()
+    assert reviewer_for(case) is None
 
 
 def test_removing_a_member_archives_their_place_on_the_case(partnership):
@@ -335,6 +352,7 @@ def test_editing_the_subject_logs_the_changed_field_names_only(partnership):
         subject=subject,
         by=p.bu,
         expected_version=subject.version,
+        reason="The nursery confirmed its name",
         school="Larkspur Nursery",
         postcode="NV4 9AB",
         child_name=CHILD_NAME,
@@ -344,6 +362,7 @@ def test_editing_the_subject_logs_the_changed_field_names_only(partnership):
     assert subject.school == "Larkspur Nursery"
     event = events("case_subject.update", subject).get()
     assert event.changes == {"fields": [None, ["postcode", "school"]]}
+    assert event.reason == "The nursery confirmed its name"
     assert "NV4 9AB" not in json.dumps(event.changes)
 
 
@@ -354,7 +373,11 @@ def test_only_people_who_may_see_identities_can_edit_the_subject(partnership):
     for user in (p.agency_leads["trust"], p.partner_leads["council"], p.scrutineer):
         with pytest.raises(TransitionRefused):
             services.case_subject_update(
-                subject=subject, by=user, expected_version=subject.version, school="Anywhere"
+                subject=subject,
+                by=user,
+                expected_version=subject.version,
+                reason="Correcting the school",
+                school="Anywhere",
             )
     assert CaseSubject.objects.get(pk=subject.pk).school == ""
 
@@ -365,7 +388,11 @@ def test_editing_the_subject_from_a_stale_version_is_refused(partnership):
     someone_else_saved(subject)
     with pytest.raises(StaleEdit):
         services.case_subject_update(
-            subject=subject, by=p.bu, expected_version=subject.version, school="Anywhere"
+            subject=subject,
+            by=p.bu,
+            expected_version=subject.version,
+            reason="Correcting the school",
+            school="Anywhere",
         )
 
 

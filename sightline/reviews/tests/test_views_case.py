@@ -186,13 +186,14 @@ def _concern(world, **overrides) -> dict:
         "harm": "died",
         "looked_after": "False",
         **date_fields("incident_date", day - timedelta(days=3)),
-        **date_fields("aware_date", day - timedelta(days=1)),
+        **date_fields("raised_aware_date", day - timedelta(days=1)),
         "summary": "Found unresponsive.",
         "lead_agency": world["la"].pk,
         "involved_agencies": [world["health"].pk],
         "child_name": "Riley Example",
         "nhs_number": "943 476 5919",
         "postcode": "ab1 2cd",
+        "subject_reason": "So the council can check its records",
     }
     data.update(overrides)
     return data
@@ -219,7 +220,7 @@ def test_an_agency_user_raises_a_concern(world, signed_in_client):
 def test_raising_a_concern_shows_govuk_errors(world, signed_in_client):
     client = signed_in_client(world["school_lead"])
     data = _concern(world, nhs_number="943 476 5918", pseudonym="")
-    for key in ("aware_date_day", "aware_date_month", "aware_date_year"):
+    for key in ("raised_aware_date_day", "raised_aware_date_month", "raised_aware_date_year"):
         data.pop(key)
 
     response = client.post(reverse("reviews:raise"), data)
@@ -227,7 +228,7 @@ def test_raising_a_concern_shows_govuk_errors(world, signed_in_client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "govuk-error-summary" in body
-    assert "Enter the date of awareness" in body
+    assert "Enter the date your agency became aware" in body
     assert "Enter a pseudonym for the child" in body
     assert "Enter a real NHS number" in body
     assert (
@@ -239,12 +240,13 @@ def test_raising_a_concern_shows_govuk_errors(world, signed_in_client):
 
 def test_awareness_before_the_incident_is_refused(world, signed_in_client):
     day = today()
-    data = _concern(world, **date_fields("aware_date", day - timedelta(days=5)))
+    data = _concern(world, **date_fields("raised_aware_date", day - timedelta(days=5)))
 
     response = signed_in_client(world["school_lead"]).post(reverse("reviews:raise"), data)
 
-    assert "Date of awareness must be the same as or after the date of the incident" in (
-        response.content.decode()
+    assert (
+        "Date your agency became aware must be the same as or after the date of the incident"
+        in (response.content.decode())
     )
 
 
@@ -263,7 +265,7 @@ def _case_form(case, **overrides) -> dict:
         "harm": case.harm,
         "looked_after": "False",
         **date_fields("incident_date", case.incident_date),
-        **date_fields("aware_date", case.aware_date),
+        **date_fields("raised_aware_date", case.raised_aware_date),
         "summary": case.summary,
         "lead_agency": case.lead_agency_id,
         "involved_agencies": list(case.involved_agencies.values_list("pk", flat=True)),

@@ -47,10 +47,11 @@ def raise_case(world, *, pseudonym="Child A", days_ago=2, subject=None):
         harm="serious_harm",
         looked_after=False,
         incident_date=day - timedelta(days=days_ago + 1),
-        aware_date=day - timedelta(days=days_ago),
+        raised_aware_date=day - timedelta(days=days_ago),
         summary="Admitted to hospital with injuries.",
         involved_agencies=[world["health"]],
         subject=subject if subject is not None else {"child_name": CHILD_NAME},
+        subject_reason="So the local authority can check its records",
     )
 
 
@@ -66,6 +67,7 @@ def notify(world, case):
             "abuse_or_neglect": True,
             "death_or_serious_harm": True,
             "looked_after_child": False,
+            "la_aware_date": case.raised_aware_date,
             "decision_date": day,
             "sent_date": day,
             "panel_reference": "CSPRP-1",
@@ -78,7 +80,7 @@ def notify(world, case):
 def build_world(agency_factory, make_user) -> dict:
     """Three safeguarding partners, an academy and a health trust on the case, an agency with no
     part in it, a user in each role, and a concern raised by the academy."""
-    la = agency_factory("Northvale Council", kind="safeguarding_partner")
+    la = agency_factory("Northvale Council", kind="safeguarding_partner", is_local_authority=True)
     icb = agency_factory("Northvale Integrated Care Board", kind="safeguarding_partner")
     police = agency_factory("Northvale Police", kind="safeguarding_partner")
     school = agency_factory("Northvale Academy")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from sightline.core.clocks import today
 from sightline.core.models import Event
+from sightline.core.workflow import TransitionRefused
 from sightline.reviews import services
 from sightline.reviews.models import CaseMember, CaseSubject
 from sightline.reviews.tests.test_views_case_support import CHILD_NAME, date_fields, h1_count
@@ -56,9 +57,18 @@ def test_those_without_identity_access_get_404(who, world, signed_in_client):
 
 
 def test_a_scrutineer_named_on_the_case_still_never_sees_identities(world, signed_in_client):
-    services.case_member_add(
+    # The scrutineer cannot be named on a case at all ...
+    with pytest.raises(TransitionRefused, match="cannot be named as the review group member"):
+        services.case_member_add(
+            case=world["case"],
+            by=world["bu"],
+            user=world["scrutineer"],
+            part=CaseMember.Part.MEMBER,
+            can_see_identity=True,
+        )
+    # ... and a membership recorded before that rule still does not open the record.
+    CaseMember.objects.create(
         case=world["case"],
-        by=world["bu"],
         user=world["scrutineer"],
         part=CaseMember.Part.MEMBER,
         can_see_identity=True,
@@ -128,7 +138,11 @@ def test_a_stale_restricted_record_edit_is_refused(world, signed_in_client):
     subject = CaseSubject.objects.get(case=world["case"])
     seen = subject.version
     services.case_subject_update(
-        subject=subject, by=world["bu"], expected_version=seen, school="Northvale Academy"
+        subject=subject,
+        by=world["bu"],
+        expected_version=seen,
+        reason="Correcting the school",
+        school="Northvale Academy",
     )
 
     response = client.post(

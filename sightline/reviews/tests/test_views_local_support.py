@@ -79,10 +79,11 @@ def raise_case(people) -> Case:
         harm=Case.Harm.SERIOUS_HARM,
         looked_after=False,
         incident_date=day - timedelta(days=70),
-        aware_date=day - timedelta(days=68),
+        raised_aware_date=day - timedelta(days=68),
         summary="Admitted to hospital with injuries that were not explained.",
         involved_agencies=[people["police"]],
         subject={"child_name": CHILD_NAME, "ethnicity": "White British"},
+        subject_reason="So the local authority can check its records",
     )
 
 
@@ -98,6 +99,7 @@ def notify(case: Case, bu) -> RapidReview:
             "abuse_or_neglect": True,
             "death_or_serious_harm": True,
             "looked_after_child": False,
+            "la_aware_date": day - timedelta(days=68),
             "decision_date": day - timedelta(days=66),
             "sent_date": day - timedelta(days=65),
             "panel_reference": "CSPRP-2026-041",
@@ -128,6 +130,7 @@ def rapid_review_to_sign_off(people, rr: RapidReview) -> RapidReview:
             immediate_safety_actions="Siblings seen the same day.",
             early_learning="Follow up missed health appointments.",
         )
+    services.rapid_review_share_pack(rr=rr, by=bu)
     services.rapid_review_update(
         rr=rr,
         by=bu,

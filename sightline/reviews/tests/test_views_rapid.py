@@ -402,6 +402,10 @@ def test_partners_sign_off_and_the_decision_commissions_a_local_review(world, rr
         "Sign off the rapid review"
         not in bu.get(_url("reviews:rapid-review", world)).content.decode()
     )
+    # The partners sign what they can read: every return, once the pack is shared.
+    partner_page = signed_in_client(world["la_partner"]).get(_url("reviews:rapid-review", world))
+    assert "has not shared the collated pack yet" in partner_page.content.decode()
+    assert bu.post(_url("reviews:share-pack", world)).status_code == 302
     refused = bu.post(
         _url("reviews:rapid-review-status", world, "complete_sign_off"), {"version": rr.version}
     )
@@ -418,7 +422,11 @@ def test_partners_sign_off_and_the_decision_commissions_a_local_review(world, rr
         assert "Two agencies did not share" in page.content.decode()
         done = client.post(
             _url("reviews:sign-off", world, "rapid_review"),
-            {"agency": world[agency].pk, "comment": "Agreed"},
+            {
+                "agency": world[agency].pk,
+                "comment": "Agreed",
+                "fingerprint": page.context["fingerprint"],
+            },
         )
         assert done.status_code == 302
     assert PartnerSignOff.objects.filter(case=world["case"]).count() == 3

@@ -7,14 +7,23 @@ commissions the local review."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import docx
 import pytest
 from pypdf import PdfReader
 
+from sightline.core.clocks import today
 from sightline.core.models import Event
 from sightline.reviews import services
-from sightline.reviews.tests.test_views_local_support import CHILD_NAME, PSEUDONYM, url
+from sightline.reviews.models import RapidReview
+from sightline.reviews.tests.test_views_local_support import (
+    CHILD_NAME,
+    PSEUDONYM,
+    notify,
+    raise_case,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +76,22 @@ def test_unknown_export_format_is_404(case, clients):
         assert response.status_code == 404, fmt
 
 
-def test_agency_lead_exports_only_once_the_pack_is_shared(people, case, clients):
+def test_only_the_business_unit_exports_until_the_pack_is_shared(people, clients):
+    """The document holds every agency's return, so it follows the returns' rule."""
+    case = raise_case(people)
+    rr = notify(case, people["bu"])
+    services.rapid_review_request_returns(
+        rr=rr,
+        by=people["bu"],
+        expected_version=rr.version,
+        agencies=[people["school"], people["police"]],
+        due_date=today() + timedelta(days=10),
+    )
     export = url("rapid-review-export", case) + "?format=docx"
-    assert clients["agency"].get(export).status_code == 404
-    services.rapid_review_share_pack(rr=case.rapid_review, by=people["bu"])
-    assert clients["agency"].get(export).status_code == 200
+    answers = {who: clients[who].get(export).status_code for who in ("bu", "partner", "agency")}
+    assert answers == {"bu": 200, "partner": 404, "agency": 404}
+
+    services.rapid_review_share_pack(rr=RapidReview.objects.get(case=case), by=people["bu"])
+
+    answers = {who: clients[who].get(export).status_code for who in ("bu", "partner", "agency")}
+    assert answers == {"bu": 200, "partner": 200, "agency": 200}

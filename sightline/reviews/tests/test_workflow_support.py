@@ -166,6 +166,7 @@ MOVES = [
         _rr_fill(recommendation="local_review", recommendation_reasons="Criteria (a) and (c) met."),
     ),
     Move(R, "complete_sign_off", "recommended", _sign_all(PartnerSignOff.Stage.RAPID_REVIEW)),
+    Move(R, "reopen_sign_off", "signed_off"),
     Move(R, "send_to_panel", "signed_off", _rr_fill(sent_to_panel_date=date(2026, 12, 18))),
     Move(
         R,
