@@ -12,9 +12,10 @@ from django.utils import timezone
 from sightline.accounts.access import principal_for
 from sightline.accounts.models import Agency, Role, User
 from sightline.core.clocks import get_calendar
+from sightline.core.history import latest_history
 from sightline.core.registry import HomeItem, HomeSection
-from sightline.core.selectors import events_for_object
 from sightline.publishing import access, guard
+from sightline.publishing.history import plan_scope
 from sightline.publishing.models import LibraryItem, PublicationApproval, PublicationPlan
 from sightline.publishing.services import ACTIVE_STATUSES
 from sightline.publishing.services_publish import REMOVAL_REVIEW_WORKING_DAYS
@@ -160,45 +161,6 @@ def _guard_view(plan: PublicationPlan) -> dict:
     return {"state": state, "findings": findings, "checked_at": plan.guard_checked_at}
 
 
-HISTORY_LABELS = {
-    "publication.create": "Plan created",
-    "publication.update": "Plan changed",
-    "publication.document": "File uploaded",
-    "publication.guard": "Publication guard run",
-    "publication.approve": "Approved",
-    "publication.approvals_withdrawn": "Approvals withdrawn",
-    "publication.decision_not_to_publish": "Decision not to publish recorded",
-    "publication.improvements_instead": "Information about improvements prepared instead",
-    "publication.schedule_removal": "Removal planned",
-    "publication.cancel_removal": "Planned removal cancelled",
-    "publication.nspcc": "NSPCC repository submission recorded",
-}
-
-
-def _status_label(value) -> str:
-    try:
-        return S(value).label.lower()
-    except ValueError:
-        return str(value)
-
-
-def history_rows(plan: PublicationPlan) -> list[tuple]:
-    """(event, what happened in words) for the plan's history, newest first."""
-    labels = {f"publication.{t.name}": t.label for t in PUBLICATION_WORKFLOW.transitions}
-    labels.update(HISTORY_LABELS)
-    rows = []
-    for event in events_for_object("publishing.publicationplan", plan.pk).order_by("-id")[:200]:
-        what = labels.get(event.action, event.action)
-        status = (event.changes or {}).get("status")
-        if isinstance(status, list) and len(status) == 2:
-            what += f": {_status_label(status[0])} to {_status_label(status[1])}"
-        if event.action == "publication.guard":
-            found = (event.changes or {}).get("findings", [None, 0])[1]
-            what += f": {found or 'no'} possible identifier{'s' if found != 1 else ''} found"
-        rows.append((event, what))
-    return rows
-
-
 def plan_detail(plan: PublicationPlan, user) -> dict:
     """Everything the plan page shows, for this user."""
     current = guard.fingerprint(plan)
@@ -260,7 +222,7 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         "improvements": list(improvements),
         "source_case": guard.source_case(plan),
         "themes": list(plan.themes.all()),
-        "history": history_rows(plan),
+        "history": latest_history(plan_scope(plan), sees_identities=False),
     }
 
 

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sightline.core.history import HistoryPage, history_response
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
 from sightline.publishing import access, selectors, services, services_publish
@@ -24,6 +26,7 @@ from sightline.publishing.forms import (
     RemoveForm,
     StatusForm,
 )
+from sightline.publishing.history import plan_scope
 from sightline.publishing.models import PublicationPlan
 from sightline.publishing.workflow import OWN_PAGE_TRANSITIONS, PUBLICATION_WORKFLOW
 
@@ -166,6 +169,26 @@ def plan_detail(request, reference: str):
     plan = access.plan_for_view(request.user, reference)
     context = {"plan": plan, **selectors.plan_detail(plan, request.user)}
     return render(request, "publishing/plan_detail.html", context)
+
+
+@login_required
+@require_GET
+def plan_history(request, reference: str):
+    """Every change to the plan and its public library entry, paged, and its export."""
+    plan = access.plan_for_view(request.user, reference)
+    return history_response(
+        request,
+        scope=plan_scope(plan),
+        record=plan,
+        sees_identities=False,
+        page=HistoryPage(
+            title=f"{plan.reference} {plan.title}",
+            kind="plan",
+            back_url=reverse("publishing:detail", args=[plan.reference]),
+            back_text=f"Back to {plan.reference}",
+            file_stem=f"{plan.reference}-history",
+        ),
+    )
 
 
 def _edit_initial(plan: PublicationPlan) -> dict:
