@@ -19,6 +19,14 @@ FIELD_LABELS = {
     "summary": "summary",
     "body": "text",
     "version_kind": "version",
+    "review_type": "type of review",
+    "anonymisation_checked": "anonymisation check",
+    "legal_check_done": "legal check",
+    "family_informed_date": "date the family was told",
+    "practitioners_briefed_date": "date practitioners were briefed",
+    "communications_plan": "communications plan",
+    "advance_copy_panel_date": "date of the Panel's advance copy",
+    "advance_copy_sos_date": "date of the Secretary of State's advance copy",
     "themes": "themes",
 }
 

@@ -70,9 +70,20 @@ async (tags) => {
 REFLOW_CULPRITS = """
 () => {
   const width = window.innerWidth;
+  const clips = (style) => ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX);
+  // Whether an ancestor that scrolls or clips sideways holds the element in. An absolutely
+  // positioned element escapes every such ancestor below its containing block (its nearest
+  // positioned ancestor), and a fixed one escapes them all.
   const clipped = (el) => {
+    const own = getComputedStyle(el).position;
+    if (own === 'fixed') return false;
+    let free = own === 'absolute';
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
+      const style = getComputedStyle(a);
+      if (free && style.position !== 'static') free = false;
+      if (!free && clips(style)) return true;
+      if (style.position === 'fixed') return false;
+      if (style.position === 'absolute') free = true;
     }
     return false;
   };

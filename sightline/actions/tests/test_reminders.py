@@ -1,5 +1,5 @@
 """Action reminders: the pages show the reminders the daily job sent, and the next one due is
-the day the job sends it."""
+the day the job sends it. And the action's history page."""
 
 from __future__ import annotations
 
@@ -102,3 +102,18 @@ def test_reminders_for_a_page_of_actions_take_one_query(make_action, owner):
     many = few + [make_action(owner=owner, due=day + timedelta(days=2)) for _ in range(8)]
     services.action_send_reminders(on=day)
     assert queries(many) == baseline
+
+
+def test_the_action_history_page_and_its_export(make_action, lead, bu_client):
+    action = make_action()
+    services.action_transition(action=action, by=lead, name="start", expected_version=1)
+    url = reverse("actions:history", args=[action.reference])
+
+    html = text(bu_client.get(url))
+    assert html.index("Added the action") < html.index("Marked the action as on track")
+    assert "From Not started to On track" in html
+    newest = text(bu_client.get(url, {"sort": "-at"}))
+    assert newest.index("Marked the action as on track") < newest.index("Added the action")
+    export = bu_client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    assert "Marked the action as on track" in export
+    assert "Lee Lead" in export
