@@ -58,9 +58,11 @@ class ActionReminders(ReminderRule):
             return [Reminder(self.key("action-overdue", action, due), overdue=True)]
         return [Reminder(self.key("action-due", action, due))]
 
-    def earliest(self, action: Action, day: date) -> date:
-        # The horizon is at least the reminder period in calendar days ahead.
-        return max(day, action.due_date - timedelta(days=self.working_days * 2 + 14))
+    def window(self, action: Action, day: date) -> tuple[date, date]:
+        # The horizon is never more than twice the period plus a fortnight of holidays ahead;
+        # after the day after the due date no new key can come.
+        first = action.due_date - timedelta(days=self.working_days * 2 + 14)
+        return max(day, first), max(day, action.due_date + timedelta(days=1))
 
 
 def action_reminders(actions, today: date) -> dict:

@@ -427,6 +427,7 @@ def history_response(
     )
 
 
+_FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "docx": "Word", "pdf": "PDF"}
 register_history_labels(
     {
         "history.export": Label(
@@ -434,4 +435,3 @@ register_history_labels(
         ),
     }
 )
-_FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "docx": "Word", "pdf": "PDF"}

@@ -27,7 +27,7 @@ from django.utils import timezone
 from sightline.core.history import and_join
 from sightline.core.models import Notification
 
-# How far ahead to look for the next reminder, in days, when a rule gives no earlier start.
+# The furthest ahead a page looks for the next reminder, in days.
 LOOK_AHEAD_DAYS = 400
 
 
@@ -43,8 +43,8 @@ class ReminderRule:
     """When reminders about one kind of item go out. Subclasses set `object_type` (the item's
     model, as "app.model") and `families`: the start of every dedupe key the rule makes, such
     as "action-due", each with whether its reminders chase an overdue item. They define
-    `due_on()`, and may define `earliest()`: the first day worth looking at for the next
-    reminder, so a page need not step through every day until then."""
+    `due_on()`, and `window()`: the first and last days on which a reminder not yet sent could
+    fall, seen from `day`, so a page looks at those days only."""
 
     object_type: str = ""
     families: dict[str, bool] = {}  # read only: each subclass sets its own
@@ -52,8 +52,8 @@ class ReminderRule:
     def due_on(self, item, day: datetime.date) -> list[Reminder]:
         raise NotImplementedError
 
-    def earliest(self, item, day: datetime.date) -> datetime.date:
-        return day
+    def window(self, item, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+        return day, day + datetime.timedelta(days=LOOK_AHEAD_DAYS)
 
     def key(self, family: str, item, *parts) -> str:
         """A dedupe key of one of the rule's families: "action-due-42-20260305"."""
@@ -114,11 +114,13 @@ def next_reminder(
 ) -> datetime.date | None:
     """The first day from `today` on which the job would send a reminder about `item` that has
     not been sent yet, or None if there will be none while the item stays as it is."""
-    start = max(today, rule.earliest(item, today))
-    for offset in range(LOOK_AHEAD_DAYS):
-        day = start + datetime.timedelta(days=offset)
+    first, last = rule.window(item, today)
+    day = max(today, first)
+    last = min(last, today + datetime.timedelta(days=LOOK_AHEAD_DAYS))
+    while day <= last:
         if any(r.key not in sent for r in rule.due_on(item, day)):
             return day
+        day += datetime.timedelta(days=1)
     return None
 
 

@@ -39,11 +39,17 @@ class AcknowledgementReminders(ReminderRule):
         """Acknowledgements due by this date are chased when the job runs on `day`."""
         return self.calendar.add_working_days(day, self.working_days)
 
-    def due_on(self, d: Dissemination, day: date) -> list[Reminder]:
+    def outstanding(self, d: Dissemination) -> bool:
         briefing = d.briefing
-        if d.archived_at is not None or d.acknowledged_at is not None:
-            return []
-        if briefing.status != Briefing.Status.PUBLISHED or briefing.archived_at is not None:
+        return (
+            d.archived_at is None
+            and d.acknowledged_at is None
+            and briefing.status == Briefing.Status.PUBLISHED
+            and briefing.archived_at is None
+        )
+
+    def due_on(self, d: Dissemination, day: date) -> list[Reminder]:
+        if not self.outstanding(d):
             return []
         if d.acknowledge_by > self.horizon(day):
             return []
@@ -53,8 +59,12 @@ class AcknowledgementReminders(ReminderRule):
             reminders.append(Reminder(self.key("briefing-overdue", d), overdue=True))
         return reminders
 
-    def earliest(self, d: Dissemination, day: date) -> date:
-        return max(day, d.acknowledge_by - timedelta(days=self.working_days * 2 + 14))
+    def window(self, d: Dissemination, day: date) -> tuple[date, date]:
+        if not self.outstanding(d):
+            return day, day
+        # Reminded from before the date due, then in every week: one comes within 7 days.
+        first = d.acknowledge_by - timedelta(days=self.working_days * 2 + 14)
+        return max(day, first), max(day, d.acknowledge_by) + timedelta(days=7)
 
 
 def acknowledgement_reminders(disseminations, today: date) -> dict:

@@ -23,8 +23,9 @@ class ReturnReminders(ReminderRule):
             return []
         return [Reminder(self.key("return-due", ret, f"{ret.due_date:%Y%m%d}"))]
 
-    def earliest(self, ret: AgencyReturn, day: date) -> date:
-        return max(day, ret.due_date)
+    def window(self, ret: AgencyReturn, day: date) -> tuple[date, date]:
+        start = max(day, ret.due_date)
+        return start, start
 
 
 def return_reminders(returns, today: date) -> dict:

@@ -94,16 +94,30 @@ REFLOW_CULPRITS = """
       name += '.' + el.className.trim().split(/\\s+/).join('.');
     }
     const text = (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
-    return `${name} (right edge ${Math.round(el.getBoundingClientRect().right)}px)` +
+    return `${name} (reaches ${Math.round(reach(el))}px)` +
       (text ? ` "${text}"` : '');
   };
+  // How far right the element, or text running out of it, reaches.
+  const reach = (el) => {
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const spills = style.overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1;
+    return spills ? Math.max(rect.right, rect.left + el.scrollWidth) : rect.right;
+  };
+  const out = (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el);
   const found = [];
   for (const el of document.body.querySelectorAll('*')) {
     const rect = el.getBoundingClientRect();
-    if (rect.right <= width + 1 || rect.width === 0 || clipped(el)) continue;
+    if (rect.width === 0 || reach(el) <= width + 1 || clipped(el)) continue;
     const parent = el.parentElement;
-    if (parent && parent !== document.body && parent.getBoundingClientRect().right > width + 1
-        && !clipped(parent)) continue;
+    const inner = parent && parent !== document.body;
+    if (rect.right > width + 1) {
+      // A box that sticks out: name the outermost one.
+      if (inner && out(parent)) continue;
+    } else if ([...el.children].some((child) => reach(child) > width + 1 && !clipped(child))) {
+      // Text that runs out of its box: name the innermost element it runs out of.
+      continue;
+    }
     found.push(describe(el));
     if (found.length >= 5) break;
   }
