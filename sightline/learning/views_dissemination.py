@@ -216,7 +216,12 @@ def acknowledge(request, reference: str, pk: int):
         "changes": d.changes,
     }
     form = AcknowledgeForm(posted(request), initial=initial)
-    context = {"dissemination": d, "briefing": d.briefing, "form": form}
+    context = {
+        "dissemination": d,
+        "briefing": d.briefing,
+        "form": form,
+        "reminders": acknowledgement_reminders([d], today()).get(d.pk),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -55,6 +55,10 @@ def test_the_pages_show_the_reminders_the_job_sent(due_soon, sent_briefing, agen
 
     page = client_for("bu").get(reverse("learning:dissemination", args=[sent_briefing.reference]))
     assert expected in page.content.decode()
+    own = client_for("lead").get(
+        reverse("learning:acknowledge", args=[sent_briefing.reference, d.pk])
+    )
+    assert expected in own.content.decode()
     dashboard = client_for("bu").get(reverse("learning:dashboard"))
     assert expected in dashboard.content.decode()
     assert "Agencies still to acknowledge" in dashboard.content.decode()
