@@ -89,7 +89,8 @@ def register_workflow_history(workflow: Workflow, done: Mapping[str, str | Label
 
 
 def status_change(workflow: Workflow, view: EventView) -> str:
-    """ "From Open to Agency returns requested", for a label that says more besides."""
+    """The status a move went from and to, "From Open to Agency returns requested", for a
+    label that says more besides."""
     states = {s.value: s.label for s in workflow.states}
     before, after = view.old(workflow.status_field), view.new(workflow.status_field)
     if before in states and after in states:
@@ -144,7 +145,7 @@ def _when(value: str) -> str:
 
 
 def and_join(words: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
+    """Words joined as people write them: "a", "a and b" or "a, b and c"."""
     words = [w for w in words if w]
     if len(words) <= 1:
         return "".join(words)

@@ -85,7 +85,8 @@ class ReminderStatus:
 
     @property
     def summary(self) -> str:
-        """ "Reminded 3 March 2026 (Priya Shah, Asha Rao); next reminder 10 March 2026"."""
+        """In words, for a page: Reminded 3 March 2026 (Priya Shah, Asha Rao); next reminder
+        10 March 2026."""
         from sightline.core.templatetags.govuk import govuk_date
 
         def said(r: SentReminder) -> str:
