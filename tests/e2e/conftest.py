@@ -9,6 +9,9 @@ Fixtures:
     page      a fresh browser context and page per test, base URL = the live server
     journey   a `Journey` over `page`: visit(), click_link(), submit() check every page they reach
     axe       `check_a11y`, for a page reached some other way
+    demo_partnership
+              the local demo's partnership, cases, briefings, publications and back catalogue,
+              loaded for the live server; the library's search index is emptied afterwards
 
 Helpers (import from tests.e2e.conftest):
     check_a11y(page)
@@ -337,6 +340,20 @@ def page(browser, live_server, django_db_serialized_rollback):
 @pytest.fixture
 def journey(page):
     return Journey(page)
+
+
+@pytest.fixture
+def demo_partnership(page):
+    """The demo data, made once the live server's database is ready for the test. The search
+    index lives in tables the test database does not empty, so its entries go afterwards."""
+    from sightline.core.demo import seed_base
+    from sightline.publishing.models import LibraryItem
+    from sightline.publishing.search import remove_item
+
+    seed_base()
+    yield
+    for pk in LibraryItem.objects.values_list("pk", flat=True):
+        remove_item(pk)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from sightline.accounts.models import User
-from sightline.core.demo import DEMO_PASSWORD, seed_base
+from sightline.core.demo import DEMO_PASSWORD
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.learning.models import Briefing
 from sightline.learning.services import briefing_send_reminders
@@ -27,8 +27,7 @@ REASON = "Checking the family's school before the Panel meeting"
 
 
 @pytest.fixture
-def demo(page):
-    seed_base()
+def demo(demo_partnership):
     return {
         user.email: (user, TOTPDevice.objects.create(user=user, name="App", confirmed=True))
         for user in User.objects.filter(

@@ -12,13 +12,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from sightline.accounts.models import User
-from sightline.core.demo import DEMO_PASSWORD, seed_base
+from sightline.core.demo import DEMO_PASSWORD
 
 
 @pytest.fixture
-def demo(page):
-    """The demo partnership, made after the live server's database is ready for the test."""
-    seed_base()
+def demo(demo_partnership):
     return {
         user.email: (user, TOTPDevice.objects.create(user=user, name="App", confirmed=True))
         for user in User.objects.filter(
@@ -100,7 +98,7 @@ def test_business_unit_pages_fit_a_phone(journey, demo):
     assert region.evaluate("(el) => el.scrollWidth > el.clientWidth")
     region.focus()
     page.keyboard.press("ArrowRight")
-    assert region.evaluate("(el) => el.scrollLeft") > 0
+    page.wait_for_function("(el) => el.scrollLeft > 0", arg=region.element_handle())
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
 
 
