@@ -352,6 +352,12 @@ CASES: list[Case] = [
         R(404, 404, 200), 404, 302)),
     Case("actions:detail", action_ref, POST, by_role(
         405, 405, 405, 405, 405, 405, 405, 405, 302)),
+    # The history follows the action: whoever may see the action may see its history.
+    Case("actions:history", action_ref, GET, by_role(
+        200, 200, R(200, 404, 200), R(404, 404, 200), R(404, 404, 200), 200,
+        R(404, 404, 200), 404, 302)),
+    Case("actions:history", action_ref, POST, by_role(
+        405, 405, 405, 405, 405, 405, 405, 405, 302)),
     Case("actions:edit", action_ref, GET, by_role(
         200, 404, 404, 404, 404, 404, 404, 404, 302)),
     Case("actions:edit", action_ref, POST, by_role(
@@ -588,6 +594,7 @@ OBJECT_URLS = [
     ("actions:action-create", {"reference": "AP-1999-9999"}),
     ("actions:detail", {"reference": "ACT-1999-9999"}),
     ("actions:edit", {"reference": "ACT-1999-9999"}),
+    ("actions:history", {"reference": "ACT-1999-9999"}),
     ("actions:progress", {"reference": "ACT-1999-9999"}),
     ("actions:status", {"reference": "ACT-1999-9999", "name": "start"}),
     ("core:document-download", {"pk": "00000000-0000-4000-8000-000000000000"}),

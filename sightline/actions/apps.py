@@ -19,3 +19,7 @@ class ActionsConfig(AppConfig):
         from sightline.core.registry import register_daily
 
         register_daily("action-reminders", send_action_reminders)
+
+        from sightline.actions.history import register_history
+
+        register_history()

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from sightline.accounts.models import Role, User
 from sightline.actions.models import Action, ActionPlan, ActionStatus, ActionUpdate
+from sightline.actions.reminders import ActionReminders
 from sightline.actions.workflow import ACTION_WORKFLOW
-from sightline.core.calendar import clock_state
-from sightline.core.clocks import get_calendar, today
+from sightline.core.clocks import today
 from sightline.core.documents import document_create
 from sightline.core.events import diff, record_event, snapshot
-from sightline.core.models import ClockDefinition
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
@@ -265,50 +263,41 @@ def action_archive(*, action: Action, by: User, reason: str) -> Action:
     return action
 
 
-def _reminder_working_days() -> int:
-    """How many working days before the due date owners are reminded (the clock definition,
-    editable in settings; the setting is the fallback)."""
-    length = (
-        ClockDefinition.objects.filter(code="action-reminder", archived_at__isnull=True)
-        .values_list("length", flat=True)
-        .first()
-    )
-    return length if length is not None else settings.SIGHTLINE_REMINDER_WORKING_DAYS
-
-
 def action_send_reminders(*, on: date | None = None) -> int:
-    """Daily: remind owners before the due date and when overdue; idempotent per due date."""
+    """Daily: remind owners before the due date and when overdue; idempotent per due date.
+    What is sent on a day is `ActionReminders.due_on()`, which the action pages also read."""
     day = on or today()
-    cal = get_calendar()
-    horizon = cal.add_working_days(day, _reminder_working_days())
+    rule = ActionReminders.load()
     sent = 0
     actions = Action.objects.filter(
-        archived_at__isnull=True, status__in=ACTION_OPEN, due_date__lte=horizon
+        archived_at__isnull=True, status__in=ACTION_OPEN, due_date__lte=rule.horizon(day)
     ).select_related("owner", "owner_agency")
     leads_by_agency: dict[int, list[User]] = {}
     for action in actions:
-        state = clock_state(action.due_date, day, cal)
+        reminders = rule.due_on(action, day)
+        if not reminders:
+            continue
         if action.owner_agency_id not in leads_by_agency:
             leads_by_agency[action.owner_agency_id] = _agency_leads(action.owner_agency_id)
         people = list(leads_by_agency[action.owner_agency_id])
         if action.owner_id:
             people.append(action.owner)
-        if state.rag == "overdue":
-            subject = f"Action {action.reference} is overdue"
-            key = f"action-overdue-{action.pk}-{action.due_date:%Y%m%d}"
-        else:
-            subject = f"Action {action.reference} is due on {action.due_date:%d %B %Y}"
-            key = f"action-due-{action.pk}-{action.due_date:%Y%m%d}"
-        with transaction.atomic():
-            sent += len(
-                notify(
-                    users=people,
-                    subject=subject,
-                    body=action.description[:300],
-                    url=_action_url(action),
-                    dedupe_key=key,
+        for reminder in reminders:
+            if reminder.overdue:
+                subject = f"Action {action.reference} is overdue"
+            else:
+                subject = f"Action {action.reference} is due on {action.due_date:%d %B %Y}"
+            with transaction.atomic():
+                sent += len(
+                    notify(
+                        users=people,
+                        subject=subject,
+                        body=action.description[:300],
+                        url=_action_url(action),
+                        dedupe_key=reminder.key,
+                        about=action,
+                    )
                 )
-            )
     return sent
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/<str:reference>/add/", views.action_create, name="action-create"),
     path("<str:reference>/", views.action_detail, name="detail"),
     path("<str:reference>/edit/", views.action_edit, name="edit"),
+    path("<str:reference>/history/", views.action_history, name="history"),
     path("<str:reference>/progress/", views.action_progress, name="progress"),
     path("<str:reference>/status/<slug:name>/", views.action_status, name="status"),
 ]

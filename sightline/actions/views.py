@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sightline.actions import access, selectors, services
@@ -17,21 +18,16 @@ from sightline.actions.forms import (
     ProgressForm,
     TransitionForm,
 )
+from sightline.actions.history import action_scope
+from sightline.actions.reminders import action_reminders
 from sightline.actions.workflow import ACTION_WORKFLOW
 from sightline.core.clocks import get_calendar, today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
-from sightline.core.history import history_rows
+from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.paging import page_of
-from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
 from sightline.core.versioning import StaleEdit
 
-HISTORY_LABELS = {
-    "action.create": "Action added",
-    "action.update": "Details changed",
-    "action.progress": "Progress update added",
-    "action.archive": "Archived",
-}
 EXPORT_COLUMNS = [
     "Reference",
     "Plan",
@@ -85,7 +81,9 @@ def _list_context(request, qs, day):
     summary = selectors.status_summary(qs, day)
     page = page_of(request, qs, count=summary["total"])
     cal = get_calendar()
-    rows = [(a, selectors.action_rag(a, day, cal)) for a in page.object_list]
+    actions = list(page.object_list)
+    reminders = action_reminders(actions, day)
+    rows = [(a, selectors.action_rag(a, day, cal), reminders.get(a.pk)) for a in actions]
     return {"page_obj": page, "rows": rows, "today": day, "summary": summary}
 
 
@@ -298,16 +296,33 @@ def action_detail(request, reference: str):
             "action": action,
             "rag": selectors.action_rag(action, day),
             "updates": selectors.action_detail(action),
-            "history": history_rows(
-                events_for_object("actions.action", action.pk),
-                workflows=[ACTION_WORKFLOW],
-                labels=HISTORY_LABELS,
-            ),
+            "history": latest_history(action_scope(action), sees_identities=False),
+            "reminders": action_reminders([action], day).get(action.pk),
             "transitions": ACTION_WORKFLOW.available(action, request.user),
             "can_progress": access.can_progress_action(request.user, action),
             "can_manage": access.can_manage_plans(request.user),
             "themes": action.themes.all(),
         },
+    )
+
+
+@login_required
+@require_GET
+def action_history(request, reference: str):
+    """Every change to the action, paged, and its export."""
+    action = access.action_for_view(request.user, reference)
+    return history_response(
+        request,
+        scope=action_scope(action),
+        record=action,
+        sees_identities=False,
+        page=HistoryPage(
+            title=f"Action {action.reference}",
+            kind="action",
+            back_url=reverse("actions:detail", args=[action.reference]),
+            back_text=f"Back to action {action.reference}",
+            file_stem=f"{action.reference}-history",
+        ),
     )
 
 

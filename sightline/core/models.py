@@ -210,10 +210,17 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # The record the notification is about, when a job sends it about one (a reminder about an
+    # action, an agency return or a briefing's acknowledgement): "app.model" and its key.
+    about_type = models.CharField(max_length=100, blank=True)
+    about_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["about_type", "about_id"], name="notification_about"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],

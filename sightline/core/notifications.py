@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_tasks import task
 
@@ -15,10 +16,23 @@ from sightline.core.models import Notification
 
 
 def notify(
-    *, users: Iterable, subject: str, body: str = "", url: str = "", dedupe_key: str = ""
+    *,
+    users: Iterable,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str = "",
+    about: Model | None = None,
 ) -> list[Notification]:
     """Tell each user in-app now and by e-mail after commit. A non-empty dedupe_key makes the
-    notification idempotent per user (reminders run daily without repeating themselves)."""
+    notification idempotent per user (reminders run daily without repeating themselves).
+    `about` links it to the record it is about, so pages can show the reminders sent
+    (sightline.core.reminders)."""
+    link = (
+        {"about_type": about._meta.label_lower, "about_id": str(about.pk)}
+        if about is not None
+        else {}
+    )
     created = []
     for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
         if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
@@ -27,7 +41,12 @@ def notify(
             with transaction.atomic():
                 created.append(
                     Notification.objects.create(
-                        user=user, subject=subject[:200], body=body, url=url, dedupe_key=dedupe_key
+                        user=user,
+                        subject=subject[:200],
+                        body=body,
+                        url=url,
+                        dedupe_key=dedupe_key,
+                        **link,
                     )
                 )
         except IntegrityError:

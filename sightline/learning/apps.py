@@ -14,3 +14,7 @@ class LearningConfig(AppConfig):
         register_nav(NavEntry("Briefings", "learning:list", access.can_use_briefings, 40))
         register_home(selectors.home_section)
         register_daily("briefing-reminders", send_briefing_reminders)
+
+        from sightline.learning.history import register_history
+
+        register_history()

@@ -141,7 +141,7 @@ def dissemination_stats(briefing: Briefing, day: date) -> ReachStats:
 def dissemination_rows(briefing: Briefing) -> QuerySet[Dissemination]:
     return (
         Dissemination.objects.filter(briefing=briefing, archived_at__isnull=True)
-        .select_related("agency", "acknowledged_by", "sent_by")
+        .select_related("agency", "acknowledged_by", "sent_by", "briefing")
         .order_by("agency__name")
     )
 

@@ -22,6 +22,7 @@ from sightline.core.versioning import create_record, save_versioned
 from sightline.core.workflow import transition
 from sightline.learning.documents import MAX_QUESTION_WORDS, MAX_TILE_WORDS, word_count
 from sightline.learning.models import Briefing, Dissemination
+from sightline.learning.reminders import AcknowledgementReminders
 from sightline.learning.selectors import agency_leads
 from sightline.learning.workflow import BRIEFING_WORKFLOW, REVIEW_SOURCES, SECTION_FIELDS
 
@@ -391,17 +392,15 @@ def dissemination_acknowledge(
 def briefing_send_reminders(*, on: date | None = None) -> int:
     """Daily: remind agency leads about briefings they have not acknowledged, once they are due
     within the reminder window or overdue. Reminders repeat once a week (per ISO week) until the
-    agency acknowledges; when one becomes overdue the business unit is told, once."""
+    agency acknowledges; when one becomes overdue the business unit is told, once. What is sent
+    on a day is `AcknowledgementReminders.due_on()`, which the dissemination pages also read."""
     day = on or today()
-    cal = get_calendar()
-    horizon = cal.add_working_days(day, settings.SIGHTLINE_REMINDER_WORKING_DAYS)
-    iso = day.isocalendar()
-    week = f"{iso.year}-W{iso.week:02d}"
+    rule = AcknowledgementReminders.load()
     pending = list(
         Dissemination.objects.filter(
             archived_at__isnull=True,
             acknowledged_at__isnull=True,
-            acknowledge_by__lte=horizon,
+            acknowledge_by__lte=rule.horizon(day),
             briefing__status=S.PUBLISHED,
             briefing__archived_at__isnull=True,
         )
@@ -415,40 +414,37 @@ def briefing_send_reminders(*, on: date | None = None) -> int:
     sent = 0
     for d in pending:
         briefing = d.briefing
-        overdue = d.acknowledge_by < day
-        if overdue:
-            subject = f"Overdue: acknowledge 7-minute briefing {briefing.reference}"
-        else:
-            subject = (
-                f"Reminder: acknowledge 7-minute briefing {briefing.reference} "
-                f"by {d.acknowledge_by:%-d %B %Y}"
-            )
-        with transaction.atomic():
-            sent += len(
-                notify(
-                    users=leads.get(d.agency_id, []),
-                    subject=subject,
-                    body=(
-                        f"{briefing.title}. Record how {d.agency} shared it with its teams: "
-                        f"acknowledgement was due by {d.acknowledge_by:%-d %B %Y}."
-                    ),
-                    url=_url("acknowledge", briefing.reference, d.pk),
-                    dedupe_key=f"briefing-reminder-{d.pk}-{week}",
-                )
-            )
-            if overdue:
+        for reminder in rule.due_on(d, day):
+            if reminder.overdue:
                 if business_unit is None:
                     business_unit = _people(Role.BUSINESS_UNIT)
+                users = business_unit
+                subject = f"{d.agency} has not acknowledged 7-minute briefing {briefing.reference}"
+                body = f"It was due by {d.acknowledge_by:%-d %B %Y}."
+                url = _url("dissemination", briefing.reference)
+            else:
+                users = leads.get(d.agency_id, [])
+                if d.acknowledge_by < day:
+                    subject = f"Overdue: acknowledge 7-minute briefing {briefing.reference}"
+                else:
+                    subject = (
+                        f"Reminder: acknowledge 7-minute briefing {briefing.reference} "
+                        f"by {d.acknowledge_by:%-d %B %Y}"
+                    )
+                body = (
+                    f"{briefing.title}. Record how {d.agency} shared it with its teams: "
+                    f"acknowledgement was due by {d.acknowledge_by:%-d %B %Y}."
+                )
+                url = _url("acknowledge", briefing.reference, d.pk)
+            with transaction.atomic():
                 sent += len(
                     notify(
-                        users=business_unit,
-                        subject=(
-                            f"{d.agency} has not acknowledged 7-minute briefing "
-                            f"{briefing.reference}"
-                        ),
-                        body=f"It was due by {d.acknowledge_by:%-d %B %Y}.",
-                        url=_url("dissemination", briefing.reference),
-                        dedupe_key=f"briefing-overdue-{d.pk}",
+                        users=users,
+                        subject=subject,
+                        body=body,
+                        url=url,
+                        dedupe_key=reminder.key,
+                        about=d,
                     )
                 )
     return sent

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/", sending.dashboard, name="dashboard"),
     path("<str:reference>/", views.briefing_detail, name="detail"),
     path("<str:reference>/edit/", views.briefing_edit, name="edit"),
+    path("<str:reference>/history/", views.briefing_history, name="history"),
     path("<str:reference>/status/<slug:name>/", views.briefing_status, name="status"),
     path("<str:reference>/preview/", views.briefing_preview, name="preview"),
     path("<str:reference>/pdf/", views.briefing_pdf, name="pdf"),

@@ -3,21 +3,19 @@ learning.services; the PDF, the Word document and the preview share learning.doc
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sightline.core.calendar import add_months
 from sightline.core.clocks import today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
-from sightline.core.forms import lower_first
-from sightline.core.history import history_rows
-from sightline.core.selectors import events_for_object
+from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
@@ -27,32 +25,12 @@ from sightline.learning.forms import (
     BriefingForm,
     TransitionForm,
 )
+from sightline.learning.history import briefing_scope
 from sightline.learning.models import Briefing
 from sightline.learning.workflow import BRIEFING_WORKFLOW, SECTION_FIELDS
 
 PAGE_SIZE = 50
 S = Briefing.Status
-
-EVENT_LABELS = {
-    "briefing.create": "Created",
-    "briefing.update": "Changed",
-    "briefing.submit": "Sent for review",
-    "briefing.return": "Returned to author",
-    "briefing.approve": "Approved",
-    "briefing.publish": "Published",
-    "briefing.withdraw": "Withdrawn",
-    "briefing.send": "Sent to agencies",
-}
-FIELD_LABELS = {
-    "title": "title",
-    "source": "source",
-    "source_case": "review",
-    "topic": "topic or source details",
-    "reflective_questions": "reflective questions",
-    "themes": "themes",
-    "is_public": "public library",
-}
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -100,28 +78,6 @@ STATUS_FIELD_MESSAGES = {
     "Review date must be after the publish date": "review_date",
     "Enter a note explaining the change": "note",
 }
-
-
-def _history(briefing: Briefing) -> list[dict]:
-    headings = {
-        f"section_{i + 1}": f"{lower_first(h)} (tile {i + 1})"
-        for i, h in enumerate(settings.SIGHTLINE_BRIEFING_HEADINGS)
-    }
-    rows = history_rows(
-        events_for_object("learning.briefing", briefing.pk).order_by("-id"),
-        workflows=[BRIEFING_WORKFLOW],
-        labels=EVENT_LABELS,
-        field_labels={**FIELD_LABELS, **headings},
-        edit_actions={"briefing.update"},
-    )
-    for row in rows:
-        event = row["event"]
-        if event.action == "briefing.send":
-            agencies = (event.changes.get("agencies") or [None, []])[1] or []
-            row["detail"] = ", ".join(agencies)
-        elif event.action != "briefing.update":
-            row["detail"] = ""
-    return rows
 
 
 def _list_rows(briefings):
@@ -297,9 +253,29 @@ def briefing_detail(request, reference: str):
             ),
             "mine": selectors.acknowledgements_for(user, briefing=briefing, include_done=True),
             "case_visible": case_visible,
-            "history": _history(briefing),
+            "history": latest_history(briefing_scope(briefing, user), sees_identities=False),
             "today": day,
         },
+    )
+
+
+@login_required
+@require_GET
+def briefing_history(request, reference: str):
+    """Every change to the briefing and the acknowledgements the user may see, paged."""
+    briefing = access.briefing_for_view(request.user, reference)
+    return history_response(
+        request,
+        scope=briefing_scope(briefing, request.user),
+        record=briefing,
+        sees_identities=False,
+        page=HistoryPage(
+            title=f"{briefing.reference} {briefing.title}",
+            kind="briefing",
+            back_url=reverse("learning:detail", args=[briefing.reference]),
+            back_text=f"Back to {briefing.reference}",
+            file_stem=f"{briefing.reference}-history",
+        ),
     )
 
 

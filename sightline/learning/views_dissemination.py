@@ -19,6 +19,7 @@ from sightline.core.versioning import StaleEdit
 from sightline.learning import access, selectors, services
 from sightline.learning.forms import AcknowledgeForm, BriefingFilterForm, SendForm
 from sightline.learning.models import Dissemination
+from sightline.learning.reminders import acknowledgement_reminders, outstanding_by_briefing
 from sightline.learning.views import (
     PAGE_SIZE,
     export_format,
@@ -76,12 +77,17 @@ def dashboard(request):
         )
         return export_response(request, table, fmt, "7-minute-briefings-reach")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    briefings = list(page.object_list)
+    outstanding = outstanding_by_briefing(briefings, day)
     return render(
         request,
         "learning/dashboard.html",
         {
             "page_obj": page,
-            "rows": selectors.dashboard_rows(page.object_list),
+            "rows": [
+                (row, outstanding.get(row.briefing.pk, []))
+                for row in selectors.dashboard_rows(briefings)
+            ],
             "totals": selectors.dashboard_totals(base, day),
             "filter_form": form,
             "default_sort": selectors.DASHBOARD_DEFAULT_SORT,
@@ -162,6 +168,12 @@ def _dissemination_rows(rows, day):
         ]
 
 
+def _rows_with_reminders(disseminations, day):
+    disseminations = list(disseminations)
+    reminders = acknowledgement_reminders(disseminations, day)
+    return [(d, selectors.dissemination_state(d, day), reminders.get(d.pk)) for d in disseminations]
+
+
 @login_required
 @require_GET
 def dissemination(request, reference: str):
@@ -184,7 +196,7 @@ def dissemination(request, reference: str):
         {
             "briefing": briefing,
             "page_obj": page,
-            "rows": [(d, selectors.dissemination_state(d, day)) for d in page.object_list],
+            "rows": _rows_with_reminders(page.object_list, day),
             "stats": selectors.dissemination_stats(briefing, day),
             "can_send": access.can_send(request.user, briefing),
             "today": day,
@@ -204,7 +216,12 @@ def acknowledge(request, reference: str, pk: int):
         "changes": d.changes,
     }
     form = AcknowledgeForm(posted(request), initial=initial)
-    context = {"dissemination": d, "briefing": d.briefing, "form": form}
+    context = {
+        "dissemination": d,
+        "briefing": d.briefing,
+        "form": form,
+        "reminders": acknowledgement_reminders([d], today()).get(d.pk),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -16,3 +16,7 @@ class PublishingConfig(AppConfig):
         register_nav(NavEntry("Publishing", "publishing:list", access.can_see_plans, 50))
         register_home(selectors.home_section)
         register_daily("publication", publication_daily_task)
+
+        from sightline.publishing.history import register_history
+
+        register_history()

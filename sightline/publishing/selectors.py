@@ -13,9 +13,10 @@ from sightline.accounts.access import principal_for
 from sightline.accounts.models import Agency
 from sightline.accounts.people import person_label
 from sightline.core.clocks import get_calendar
+from sightline.core.history import latest_history
 from sightline.core.registry import HomeItem, HomeSection
-from sightline.core.selectors import events_for_object
 from sightline.publishing import access, guard
+from sightline.publishing.history import plan_scope
 from sightline.publishing.models import (
     LibraryItem,
     PublicationApproval,
@@ -173,53 +174,6 @@ def _guard_view(plan: PublicationPlan) -> dict:
     return {"state": state, "findings": findings, "checked_at": plan.guard_checked_at}
 
 
-HISTORY_LABELS = {
-    "publication.create": "Plan created",
-    "publication.update": "Plan changed",
-    "publication.document": "File uploaded",
-    "publication.guard": "Publication guard run",
-    "publication.approve": "Approved",
-    "publication.approvals_withdrawn": "Approvals withdrawn",
-    "publication.decision_not_to_publish": "Decision not to publish recorded",
-    "publication.improvements_instead": "Information about improvements prepared instead",
-    "publication.schedule_removal": "Removal planned",
-    "publication.cancel_removal": "Planned removal cancelled",
-    "publication.nspcc": "NSPCC repository submission recorded",
-    "publication.removal_request": "Early removal asked for",
-    "publication.removal_confirm": "Removal confirmed",
-    "publication.removal_refuse": "Removal not confirmed",
-    "publication.removal_withdraw": "Removal request withdrawn",
-    "publication.approve.refused": "Approval refused",
-    "publication.removal_confirm.refused": "Removal confirmation refused",
-}
-
-
-def _status_label(value) -> str:
-    try:
-        return S(value).label.lower()
-    except ValueError:
-        return str(value)
-
-
-def history_rows(plan: PublicationPlan, terms=None) -> list[tuple]:
-    """(event, what happened in words, its reason) for the plan's history, newest first. With
-    `terms`, anything the guard would find is masked in the reasons."""
-    labels = {f"publication.{t.name}": t.label for t in PUBLICATION_WORKFLOW.transitions}
-    labels.update(HISTORY_LABELS)
-    rows = []
-    for event in events_for_object("publishing.publicationplan", plan.pk).order_by("-id")[:200]:
-        what = labels.get(event.action, event.action)
-        status = (event.changes or {}).get("status")
-        if isinstance(status, list) and len(status) == 2:
-            what += f": {_status_label(status[0])} to {_status_label(status[1])}"
-        if event.action == "publication.guard":
-            found = (event.changes or {}).get("findings", [None, 0])[1]
-            what += f": {found or 'no'} possible identifier{'s' if found != 1 else ''} found"
-        reason = event.reason if terms is None else guard.redact(event.reason or "", terms)
-        rows.append((event, what, reason))
-    return rows
-
-
 def plan_detail(plan: PublicationPlan, user) -> dict:
     """Everything the plan page shows, for this user."""
     current = guard.fingerprint(plan)
@@ -288,7 +242,9 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
         "improvements": list(improvements),
         "source_case": guard.source_case(plan),
         "themes": list(plan.themes.all()),
-        "history": history_rows(plan, terms),
+        "history": latest_history(
+            plan_scope(plan), sees_identities=False, redact=history_redactor(terms)
+        ),
         "removal_reason_shown": plan.removal_reason
         if terms is None
         else guard.redact(plan.removal_reason, terms),
@@ -296,6 +252,14 @@ def plan_detail(plan: PublicationPlan, user) -> dict:
 
 
 REMOVABLE = (S.PUBLISHED, S.OFFLINE)
+
+
+def history_redactor(terms):
+    """For readers who never see identities (`terms` given), a plan's history reasons are
+    masked by the publication guard, as its content is."""
+    if terms is None:
+        return None
+    return lambda text: guard.redact(text, terms)
 
 
 def removal_view(plan: PublicationPlan, user) -> dict:

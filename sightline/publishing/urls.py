@@ -12,6 +12,7 @@ urlpatterns = [
     path("from-briefing/<str:reference>/", views.plan_from_briefing, name="from-briefing"),
     path("<str:reference>/", views.plan_detail, name="detail"),
     path("<str:reference>/edit/", views.plan_edit, name="edit"),
+    path("<str:reference>/history/", views.plan_history, name="history"),
     path("<str:reference>/file/", views.plan_upload, name="upload"),
     path("<str:reference>/guard/", views.plan_guard, name="guard"),
     path("<str:reference>/approve/", views.plan_approve, name="approve"),

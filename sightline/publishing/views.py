@@ -9,14 +9,23 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sightline.core.clocks import today
 from sightline.core.exports import Table, export_response
+from sightline.core.history import HistoryPage, history_response
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
-from sightline.publishing import access, selectors, services, services_publish, services_removal
+from sightline.publishing import (
+    access,
+    guard,
+    selectors,
+    services,
+    services_publish,
+    services_removal,
+)
 from sightline.publishing.forms import (
     ApproveForm,
     DocumentForm,
@@ -29,6 +38,7 @@ from sightline.publishing.forms import (
     RestoreForm,
     StatusForm,
 )
+from sightline.publishing.history import plan_scope
 from sightline.publishing.models import PublicationPlan
 from sightline.publishing.workflow import (
     OWN_PAGE_TRANSITIONS,
@@ -235,6 +245,30 @@ def plan_detail(request, reference: str):
     plan = access.plan_for_view(request.user, reference)
     context = {"plan": plan, **selectors.plan_detail(plan, request.user)}
     return render(request, "publishing/plan_detail.html", context)
+
+
+@login_required
+@require_GET
+def plan_history(request, reference: str):
+    """Every change to the plan and its public library entry, paged, and its export."""
+    plan = access.plan_for_view(request.user, reference)
+    # Those who never see identities read the title and reasons masked, as on the plan page.
+    terms = None if access.can_manage_plans(request.user) else guard.plan_terms(plan)
+    title = plan.title if terms is None else guard.redact(plan.title, terms)
+    return history_response(
+        request,
+        scope=plan_scope(plan),
+        record=plan,
+        sees_identities=False,
+        redact=selectors.history_redactor(terms),
+        page=HistoryPage(
+            title=f"{plan.reference} {title}",
+            kind="plan",
+            back_url=reverse("publishing:detail", args=[plan.reference]),
+            back_text=f"Back to {plan.reference}",
+            file_stem=f"{plan.reference}-history",
+        ),
+    )
 
 
 def _edit_initial(plan: PublicationPlan) -> dict:

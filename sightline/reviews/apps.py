@@ -16,3 +16,7 @@ class ReviewsConfig(AppConfig):
         register_nav(NavEntry("Reviews", "reviews:dashboard", lambda u: True, 20))
         register_home(selectors.home_section)
         register_daily("case-reminders", send_case_reminders)
+
+        from sightline.reviews.history import register_history
+
+        register_history()

@@ -33,6 +33,7 @@ from sightline.reviews.models import (
     PartnerSignOff,
     RapidReview,
 )
+from sightline.reviews.reminders import ReturnReminders
 from sightline.reviews.services_common import (
     _agency_leads,
     _notifiers,
@@ -579,7 +580,12 @@ def case_send_reminders(*, on: date) -> int:
             subject = f"Due soon: {clock.label} for {case.reference} by {due:%-d %B %Y}"
             key = f"case-due-{case.pk}-{clock.code}-{due:%Y%m%d}"
         with transaction.atomic():
-            sent += len(notify(users=owners, subject=subject, url=case_url(case), dedupe_key=key))
+            sent += len(
+                notify(
+                    users=owners, subject=subject, url=case_url(case), dedupe_key=key, about=case
+                )
+            )
+    rule = ReturnReminders()
     returns = AgencyReturn.objects.filter(
         status=AgencyReturn.Status.REQUESTED,
         rapid_review__case__archived_at__isnull=True,
@@ -587,14 +593,15 @@ def case_send_reminders(*, on: date) -> int:
     ).select_related("rapid_review__case", "agency")
     for ret in returns:
         case = ret.rapid_review.case
-        key = f"return-due-{ret.pk}-{ret.due_date:%Y%m%d}"
-        with transaction.atomic():
-            sent += len(
-                notify(
-                    users=_agency_leads([ret.agency_id]),
-                    subject=f"Rapid review return for {case.reference} is due",
-                    url=reverse("reviews:return", args=[case.reference, ret.agency_id]),
-                    dedupe_key=key,
+        for reminder in rule.due_on(ret, on):
+            with transaction.atomic():
+                sent += len(
+                    notify(
+                        users=_agency_leads([ret.agency_id]),
+                        subject=f"Rapid review return for {case.reference} is due",
+                        url=reverse("reviews:return", args=[case.reference, ret.agency_id]),
+                        dedupe_key=reminder.key,
+                        about=ret,
+                    )
                 )
-            )
     return sent

@@ -10,6 +10,7 @@ urlpatterns = [
     path("raise/", views.raise_concern, name="raise"),
     path("<str:reference>/", views_case.case_detail, name="case"),
     path("<str:reference>/edit/", views_case.case_edit, name="case-edit"),
+    path("<str:reference>/history/", views_case.case_history, name="history"),
     path("<str:reference>/identity/", views_case.identity, name="identity"),
     path("<str:reference>/identity/edit/", views_case.identity_edit, name="identity-edit"),
     path("<str:reference>/members/", views_case.members, name="members"),

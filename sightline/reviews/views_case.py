@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sightline.accounts.access import deny
 from sightline.accounts.models import Agency
 from sightline.core.clocks import ClockBook
-from sightline.core.history import history_rows
-from sightline.core.selectors import events_for_object
+from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
 from sightline.core.versioning import StaleEdit
@@ -32,28 +32,11 @@ from sightline.reviews.forms import (
     SubjectForm,
 )
 from sightline.reviews.forms_rapid import NOTIFICATION_CRITERIA, NotificationForm
-from sightline.reviews.models import CaseMember, CaseStage, IncidentNotification, PartnerSignOff
+from sightline.reviews.history import case_scope
+from sightline.reviews.models import CaseMember, IncidentNotification, PartnerSignOff
 from sightline.reviews.signoffs import signoff_state
 from sightline.reviews.views import CLOSABLE_STAGES, add_refusal, case_context
-from sightline.reviews.workflow import NOTIFICATION_WORKFLOW, WORKFLOWS
-
-HISTORY_LENGTH = 20
-HISTORY_LABELS = {
-    "case.raise": "Concern raised",
-    "case.update": "Case details changed",
-    "case.stage": "Stage changed",
-    "case.member_add": "Person named on the case",
-    "case.member_remove": "Person removed from the case",
-    "case.close": "Case closed",
-    "rapid_review.open": "Rapid review opened",
-    "rapid_review.update": "Rapid review record changed",
-    "rapid_review.share_pack": "Collated pack shared with agencies",
-    "partner.sign_off": "Safeguarding partner signed off",
-    "local_review.commission": "Local review commissioned",
-    "local_review.update": "Local review record changed",
-}
-STAGE_LABELS = dict(CaseStage.choices)
-
+from sightline.reviews.workflow import NOTIFICATION_WORKFLOW
 
 # --- The case --------------------------------------------------------------------------------
 
@@ -84,10 +67,9 @@ def _signoff_rows(case) -> list[dict]:
     return blocks
 
 
-def _history(case):
-    events = events_for_object("reviews.case", case.pk).order_by("-id")[:HISTORY_LENGTH]
-    return history_rows(
-        events, workflows=WORKFLOWS, labels=HISTORY_LABELS, state_labels=STAGE_LABELS
+def _history(request, case):
+    return latest_history(
+        case_scope(case), sees_identities=access.can_see_identity(request.user, case)
     )
 
 
@@ -101,13 +83,33 @@ def case_detail(request, reference: str):
         {
             "signoff_stages": _signoff_rows(case),
             "members": case.members.filter(archived_at__isnull=True).select_related("user"),
-            "history": _history(case),
+            "history": _history(request, case),
             "involved": case.involved_agencies.all(),
             "themes": case.themes.all(),
             "notification": getattr(case, "notification", None),
         }
     )
     return render(request, "reviews/case.html", context)
+
+
+@login_required
+@require_GET
+def case_history(request, reference: str):
+    """Every change to the case and the records that belong to it, paged, and its export."""
+    case = access.case_for_view(request.user, reference)
+    return history_response(
+        request,
+        scope=case_scope(case),
+        record=case,
+        sees_identities=access.can_see_identity(request.user, case),
+        page=HistoryPage(
+            title=f"{case.reference} {case.pseudonym}",
+            kind="case",
+            back_url=reverse("reviews:case", args=[case.reference]),
+            back_text=f"Back to {case.reference}",
+            file_stem=f"{case.reference}-history",
+        ),
+    )
 
 
 @login_required

@@ -43,6 +43,7 @@ from sightline.reviews.forms_rapid import (
     section_fields,
 )
 from sightline.reviews.models import AgencyReturn, PartnerSignOff, RapidReview
+from sightline.reviews.reminders import return_reminders
 from sightline.reviews.selectors import returns_summary
 from sightline.reviews.signoffs import signed_content, signoff_state
 from sightline.reviews.views import add_refusal, case_context, sign_off_summary
@@ -97,11 +98,13 @@ def _sections(rr: RapidReview) -> list[dict]:
 def _return_rows(user, case) -> list[dict]:
     is_bu = principal_for(user).is_business_unit
     rows = []
-    for ret in access.returns_visible_to(user, case):
+    returns = list(access.returns_visible_to(user, case))
+    reminders = return_reminders(returns, today())
+    for ret in returns:
         can_complete = access.can_complete_return(user, ret.agency_id) and (
             ret.status != AgencyReturn.Status.SUBMITTED or is_bu
         )
-        rows.append({"ret": ret, "can_complete": can_complete})
+        rows.append({"ret": ret, "can_complete": can_complete, "reminders": reminders.get(ret.pk)})
     return rows
 
 
@@ -203,6 +206,7 @@ def agency_return(request, reference: str, agency_id: int):
     title = f"{ret.agency.name}: rapid review return"
     context = case_context(request, case, current="rapid_review", title=title)
     context.update({"rr": rr, "ret": ret, "is_bu": is_bu})
+    context["reminders"] = return_reminders([ret], today()).get(ret.pk)
     if not editable:
         if request.method == "POST":
             raise Http404("Not found")

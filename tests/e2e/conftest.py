@@ -1,16 +1,21 @@
 """Browser journeys: Playwright driving Debian's Chromium against pytest-django's live server.
 
-Every page a journey reaches is checked with axe-core (WCAG 2.0, 2.1 and 2.2 A/AA), and any
-JavaScript dialog or uncaught script error fails the test.
+Every page a journey reaches is checked with axe-core (WCAG 2.0, 2.1 and 2.2 A/AA) and for
+reflow (at 320 CSS pixels wide the page itself must not scroll sideways: WCAG 1.4.10, which is
+also 1280 pixels at 400% zoom), and any JavaScript dialog or uncaught script error fails the test.
 
 Fixtures:
     browser   session-wide headless Chromium
     page      a fresh browser context and page per test, base URL = the live server
     journey   a `Journey` over `page`: visit(), click_link(), submit() check every page they reach
     axe       `check_a11y`, for a page reached some other way
+    demo_partnership
+              the local demo's partnership, cases, briefings, publications and back catalogue,
+              loaded for the live server; the library's search index is emptied afterwards
 
 Helpers (import from tests.e2e.conftest):
     check_a11y(page)
+    check_reflow(page)
     sign_in(page_or_journey, email, password, totp_secret=None)
     totp_code(secret)
 
@@ -42,6 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG 1.4.10 Reflow: content must fit 320 CSS pixels wide without scrolling sideways.
+REFLOW_WIDTH = 320
+REFLOW_HEIGHT = 800
 # How long Playwright waits for an element or a navigation before failing (milliseconds).
 TIMEOUT_MS = 10_000
 
@@ -56,6 +64,67 @@ async (tags) => {
     count: v.nodes.length,
     targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
   }));
+}
+"""
+
+
+# The outermost elements that stick out past the right edge of the viewport, ignoring anything
+# inside a container that scrolls or clips sideways (such as a table's scroll container).
+REFLOW_CULPRITS = """
+() => {
+  const width = window.innerWidth;
+  const clips = (style) => ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX);
+  // Whether an ancestor that scrolls or clips sideways holds the element in. An absolutely
+  // positioned element escapes every such ancestor below its containing block (its nearest
+  // positioned ancestor), and a fixed one escapes them all.
+  const clipped = (el) => {
+    const own = getComputedStyle(el).position;
+    if (own === 'fixed') return false;
+    let free = own === 'absolute';
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (free && style.position !== 'static') free = false;
+      if (!free && clips(style)) return true;
+      if (style.position === 'fixed') return false;
+      if (style.position === 'absolute') free = true;
+    }
+    return false;
+  };
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase();
+    if (el.id) name += '#' + el.id;
+    if (typeof el.className === 'string' && el.className.trim()) {
+      name += '.' + el.className.trim().split(/\\s+/).join('.');
+    }
+    const text = (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+    return `${name} (reaches ${Math.round(reach(el))}px)` +
+      (text ? ` "${text}"` : '');
+  };
+  // How far right the element, or text running out of it, reaches.
+  const reach = (el) => {
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const spills = style.overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1;
+    return spills ? Math.max(rect.right, rect.left + el.scrollWidth) : rect.right;
+  };
+  const out = (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el);
+  const found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || reach(el) <= width + 1 || clipped(el)) continue;
+    const parent = el.parentElement;
+    const inner = parent && parent !== document.body;
+    if (rect.right > width + 1) {
+      // A box that sticks out: name the outermost one.
+      if (inner && out(parent)) continue;
+    } else if ([...el.children].some((child) => reach(child) > width + 1 && !clipped(child))) {
+      // Text that runs out of its box: name the innermost element it runs out of.
+      continue;
+    }
+    found.push(describe(el));
+    if (found.length >= 5) break;
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, found};
 }
 """
 
@@ -106,6 +175,27 @@ def check_a11y(page):
         pytest.fail("\n".join(lines))
 
 
+def check_reflow(page, width=REFLOW_WIDTH):
+    """At `width` CSS pixels wide, the document must not be wider than the viewport: only a
+    table's own scroll container may scroll sideways. The viewport is put back afterwards."""
+    __tracebackhide__ = True
+    original = page.viewport_size
+    page.set_viewport_size({"width": width, "height": REFLOW_HEIGHT})
+    try:
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+        result = page.evaluate(REFLOW_CULPRITS)
+    finally:
+        if original:
+            page.set_viewport_size(original)
+    if result["scrollWidth"] > width:
+        lines = [
+            f"{page.url} ({page.title()!r}) scrolls sideways at {width}px wide: the document is "
+            f"{result['scrollWidth']}px wide.",
+            *(f"- {culprit}" for culprit in result["found"]),
+        ]
+        pytest.fail("\n".join(lines))
+
+
 class Journey:
     """A person's path through the site: each step waits for the page and checks it."""
 
@@ -113,21 +203,24 @@ class Journey:
         self.page = page
         self.problems = problems or getattr(page, "_sightline_problems", BrowserProblems())
 
-    def check(self, *, a11y=True):
-        """Check the current page: no dialogs or script errors, no accessibility violations."""
+    def check(self, *, a11y=True, reflow=True):
+        """Check the current page: no dialogs or script errors, no accessibility violations, and
+        no sideways scrolling at 320 pixels wide."""
         __tracebackhide__ = True
         self.page.wait_for_load_state()
         self.problems.raise_if_any(self.page.url)
         if a11y:
             check_a11y(self.page)
+        if reflow:
+            check_reflow(self.page)
 
-    def visit(self, path, *, status=200, a11y=True):
+    def visit(self, path, *, status=200, a11y=True, reflow=True):
         """Go to `path` (relative to the live server) and expect `status`."""
         __tracebackhide__ = True
         response = self.page.goto(path)
         assert response is not None, f"No response for {path}"
         assert response.status == status, f"{path}: expected HTTP {status}, got {response.status}"
-        self.check(a11y=a11y)
+        self.check(a11y=a11y, reflow=reflow)
         return response
 
     def click_link(self, text, *, exact=True):
@@ -247,6 +340,20 @@ def page(browser, live_server, django_db_serialized_rollback):
 @pytest.fixture
 def journey(page):
     return Journey(page)
+
+
+@pytest.fixture
+def demo_partnership(page):
+    """The demo data, made once the live server's database is ready for the test. The search
+    index lives in tables the test database does not empty, so its entries go afterwards."""
+    from sightline.core.demo import seed_base
+    from sightline.publishing.models import LibraryItem
+    from sightline.publishing.search import remove_item
+
+    seed_base()
+    yield
+    for pk in LibraryItem.objects.values_list("pk", flat=True):
+        remove_item(pk)
 
 
 @pytest.fixture

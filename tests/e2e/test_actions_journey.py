@@ -195,7 +195,12 @@ def test_action_from_plan_to_sign_off(journey, second_journey, people, tmp_path)
     signed_off = bu_page.locator(".govuk-summary-list__row").filter(has_text="Signed off")
     expect(signed_off).to_contain_text("Bea Unit")
 
-    # The history shows every step, in order: added, progress, at risk, complete, signed off.
+    # The action page shows the latest changes, newest first, and links to the full history,
+    # which shows every step in order: added, progress, at risk, complete, signed off.
+    latest = bu_page.get_by_role("table", name="The latest changes to this action, newest first")
+    expect(latest.locator("tbody tr").first).to_contain_text("Signed off the action")
+    bu_journey.click_link("See the full history: 5 changes")
+    expect(heading(bu_page)).to_have_text("History")
     history = bu_page.get_by_role("table", name="Every change to this action")
     steps = history.locator("tbody tr")
     expect(steps).to_have_count(5)

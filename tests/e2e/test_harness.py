@@ -41,11 +41,44 @@ def form_page(request):
 
 @csrf_exempt
 def done_page(request):
-    return _html("Done", f"<h1>Thank you, {escape(request.POST.get('name', ''))}</h1>")
+    name = escape(request.POST.get("name", ""))
+    return _html("Done", f'<h1 style="overflow-wrap: anywhere">Thank you, {name}</h1>')
 
 
 def inaccessible_page(request):
     return _html("Bad", '<h1>Bad</h1><img src="/nothing.png"><input type="text" name="q">')
+
+
+def wide_page(request):
+    return _html(
+        "Wide",
+        '<h1>Wide</h1><p style="width: 600px">A paragraph wider than a phone</p>',
+    )
+
+
+def wide_table_page(request):
+    rows = "".join(f"<td>Column {i} with a long heading</td>" for i in range(12))
+    return _html(
+        "Wide table",
+        '<h1>Wide table</h1><div role="region" aria-label="Figures" tabindex="0" '
+        'style="overflow-x: auto"><table><caption>Figures</caption>'
+        f"<tr>{rows}</tr></table></div>",
+    )
+
+
+def escaping_table_page(request):
+    """Hidden text positioned absolutely escapes a scroll container that is not positioned."""
+    cells = "".join(f"<td>Column {i} with a long heading</td>" for i in range(12))
+    hidden = (
+        '<span style="position: absolute; width: 1px; height: 1px; overflow: hidden">'
+        "Sorted ascending</span>"
+    )
+    return _html(
+        "Escaping",
+        '<h1>Escaping</h1><div role="region" aria-label="Figures" tabindex="0" '
+        'style="overflow-x: auto"><table><caption>Figures</caption>'
+        f"<tr>{cells}<td>Last{hidden}</td></tr></table></div>",
+    )
 
 
 def dialog_page(request):
@@ -61,6 +94,9 @@ urlpatterns = [
     path("form/", form_page),
     path("done/", done_page),
     path("bad/", inaccessible_page),
+    path("wide/", wide_page),
+    path("wide-table/", wide_table_page),
+    path("escaping/", escaping_table_page),
     path("dialog/", dialog_page),
     path("script-error/", script_error_page),
 ]
@@ -94,6 +130,29 @@ def test_axe_fixture_checks_any_page(page, axe):
     page.goto("/bad/")
     with pytest.raises(pytest.fail.Exception):
         check_a11y(page)
+
+
+def test_a_page_wider_than_a_phone_fails_and_names_what_sticks_out(journey):
+    with pytest.raises(pytest.fail.Exception) as failure:
+        journey.visit("/wide/")
+    message = str(failure.value)
+    assert "scrolls sideways at 320px wide" in message
+    assert "A paragraph wider than a phone" in message
+    assert journey.page.viewport_size == {"width": 1280, "height": 720}  # put back
+
+
+def test_a_wide_table_scrolling_in_its_own_region_passes(journey):
+    journey.visit("/wide-table/")
+    page = journey.page
+    page.set_viewport_size({"width": 320, "height": 800})
+    region = page.get_by_role("region", name="Figures")
+    assert region.evaluate("(el) => el.scrollWidth > el.clientWidth")
+
+
+def test_text_escaping_a_scroll_container_is_found(journey):
+    with pytest.raises(pytest.fail.Exception) as failure:
+        journey.visit("/escaping/")
+    assert "Sorted ascending" in str(failure.value)
 
 
 def test_javascript_dialog_fails_the_journey(journey):

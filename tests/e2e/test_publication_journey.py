@@ -249,7 +249,7 @@ def guard_blocks_the_named_report(story: Story, tmp_path) -> None:
         "The publication guard found 1 possible identifier. It cannot be published until it "
         "is removed"
     )
-    guard = page.locator("#guard ~ table").first
+    guard = page.locator("#guard ~ .app-table-scroll table").first
     expect(page.locator("#guard ~ .govuk-error-summary")).to_contain_text("It cannot be published")
     findings = guard.locator("tbody tr")
     expect(findings.filter(has_text="File text").filter(has_text="Child's name")).to_have_count(1)
@@ -346,7 +346,7 @@ def correct_submit_and_approve(story: Story, tmp_path) -> None:
 
     # One approval is not enough to schedule.
     bu.visit(story.plan_path)
-    approvals = page.locator("#approvals ~ table").first
+    approvals = page.locator("#approvals ~ .app-table-scroll table").first
     expect(approvals.locator("tbody tr")).to_have_count(1)
     bu.click_link("Schedule publication")
     expect(page.get_by_text(long_date(story.seen["earliest"]))).to_be_visible()

@@ -460,7 +460,7 @@ def run_the_local_review(story: Story, tmp_path) -> None:
     reviewer.fill(label("Summary of the contact"), "Learning event with nine practitioners.")
     reviewer.submit("Save")
     expect(banner(rpage)).to_contain_text("Engagement recorded")
-    expect(rpage.locator("#engagement + table")).to_contain_text("Health visitor")
+    expect(rpage.locator("#engagement + .app-table-scroll table")).to_contain_text("Health visitor")
 
     reviewer.submit("Upload a draft")
     rpage.get_by_label(label("Draft report")).set_input_files(pdf_file(tmp_path))

@@ -29,9 +29,11 @@ def test_action_detail_shows_the_record_and_its_history(signed_in_client, lead, 
     assert f"Action {action.reference}" in html
     assert "Sessions booked for June" in html
     history = html[html.index(">History<") :]
-    assert "Action added" in history
-    assert "Mark as on track: Not started to On track" in history
-    assert "Progress update added" in history
+    assert "Added the action" in history
+    assert "Marked the action as on track" in history
+    assert "From Not started to On track" in history
+    assert "Added a progress update" in history
+    assert reverse("actions:history", args=[action.reference]) in history
     assert "Add a progress update" in html
     assert reverse("actions:status", args=[action.reference, "complete"]) in html
     assert "Edit action" not in html  # only the business unit edits

@@ -12,6 +12,8 @@ Tags:
     {% sort_link "due_date" "Due date" %}     link that toggles ?sort=due_date / -due_date
     {% sort_header "due_date" "Due date" %}   table header cell with aria-sort and the link
     {% export_url "csv" %}                    current URL with format=csv
+    {% scroll_table %}<table>…</table>{% endscroll_table %}
+                                              a data table that scrolls sideways on its own
 Filters:
     govuk_date      5 March 2026
     govuk_time      2:30pm, 12pm (noon), 12am (midnight)
@@ -23,6 +25,8 @@ The field components themselves are rendered by `sightline.core.govuk_widgets`.
 from __future__ import annotations
 
 import datetime
+import html
+import re
 import zoneinfo
 from collections.abc import Iterable
 
@@ -31,7 +35,8 @@ from django.forms.boundfield import BoundField
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import mark_safe
 
 from sightline.core.forms import GovukDateWidget
 from sightline.core.govuk_widgets import css_classes, html_attrs, join_html, render_field
@@ -363,3 +368,44 @@ def sort_header(context, field, label, default="", classes=""):
 def export_url(context, file_format):
     """The current URL's query string with format=csv|xlsx|docx|pdf; pagination dropped."""
     return _query(context, drop=("page",), format=file_format)
+
+
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.IGNORECASE | re.DOTALL)
+
+
+class ScrollTableNode(template.Node):
+    def __init__(self, nodelist, label):
+        self.nodelist = nodelist
+        self.label = label
+
+    def render(self, context):
+        inner = self.nodelist.render(context)
+        label = self.label.resolve(context) if self.label is not None else ""
+        if not label:
+            found = _CAPTION.search(inner)
+            label = html.unescape(strip_tags(found.group(1))) if found else ""
+        label = " ".join(str(label).split())
+        if not label:
+            raise template.TemplateSyntaxError("scroll_table needs a table caption or a label")
+        return format_html(
+            '<div class="app-table-scroll" role="region" aria-label="{}" tabindex="0">{}</div>',
+            label,
+            mark_safe(inner),  # the template's own output, escaped as it was rendered
+        )
+
+
+@register.tag
+def scroll_table(parser, token):
+    """{% scroll_table %}<table class="govuk-table">…</table>{% endscroll_table %}
+
+    Wraps a data table in a container that scrolls sideways when the table is wider than the
+    screen, so the page itself does not (WCAG 1.4.10 Reflow, phones and 400% zoom). The
+    container is a region named by the table's caption (or by a label given to the tag, as in
+    {% scroll_table "Deadlines" %}) that the keyboard can reach and scroll."""
+    bits = token.split_contents()[1:]
+    if len(bits) > 1:
+        raise template.TemplateSyntaxError("scroll_table takes at most one label")
+    label = parser.compile_filter(bits[0]) if bits else None
+    nodelist = parser.parse(("endscroll_table",))
+    parser.delete_first_token()
+    return ScrollTableNode(nodelist, label)

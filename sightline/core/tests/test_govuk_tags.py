@@ -152,3 +152,55 @@ def test_export_links_include():
     assert 'href="?status=open&amp;format=xlsx">Download as Excel</a>' in html
     assert 'href="?status=open&amp;format=docx">Download as Word</a>' in html
     assert 'href="?status=open&amp;format=pdf">Download as PDF</a>' in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables that scroll on their own
+# ---------------------------------------------------------------------------------------------
+
+WIDE_TABLE = (
+    '{% scroll_table %}<table class="govuk-table"><caption class="govuk-table__caption">'
+    "{{ caption }}</caption><tr><td>1</td></tr></table>{% endscroll_table %}"
+)
+
+
+def test_a_table_scrolls_in_a_region_named_by_its_caption():
+    html = render(WIDE_TABLE, caption="Each agency’s <acknowledgement>")
+    assert html.startswith(
+        '<div class="app-table-scroll" role="region" '
+        'aria-label="Each agency’s &lt;acknowledgement&gt;" tabindex="0"><table'
+    )
+    assert html.endswith("</table></div>")
+    assert "&lt;acknowledgement&gt;</caption>" in html  # the table itself is as rendered
+
+
+def test_a_table_without_a_caption_needs_a_label():
+    from django.template import TemplateSyntaxError
+
+    table = "<table><tr><td>1</td></tr></table>"
+    labelled = render(f'{{% scroll_table "Deadlines" %}}{table}{{% endscroll_table %}}')
+    assert 'aria-label="Deadlines"' in labelled
+    with pytest.raises(TemplateSyntaxError):
+        render(f"{{% scroll_table %}}{table}{{% endscroll_table %}}")
+
+
+def test_every_data_table_in_the_templates_scrolls_on_its_own():
+    """Each <table class="govuk-table"> in a page template sits in {% scroll_table %}, so no
+    table can make a page scroll sideways on a phone or at 400% zoom."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    templates = [*root.glob("templates/**/*.html"), *root.glob("sightline/*/templates/**/*.html")]
+    checked = 0
+    for path in templates:
+        if path.name == "export_table.html":  # the PDF export, for paper
+            continue
+        source = path.read_text()
+        for found in re.finditer(r"<table\b", source):
+            before = source[: found.start()]
+            opened = before.count("{% scroll_table")
+            closed = before.count("{% endscroll_table %}")
+            assert opened == closed + 1, f"{path.relative_to(root)}: a table outside scroll_table"
+            checked += 1
+    assert checked > 30

@@ -217,3 +217,35 @@ def test_the_notifications_page_lists_only_the_users_own_and_mark_all_read_works
     assert response["Location"] == reverse("core:notifications")
     assert not Notification.objects.filter(user=me, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=someone_else, read_at__isnull=True).count() == 1
+
+
+def test_a_notification_names_the_record_it_is_about(make_user, agency_factory):
+    agency = agency_factory("Northvale Police")
+    user = make_user()
+    (note,) = notify(users=[user], subject="About the police", about=agency, dedupe_key="x-1-a")
+    assert (note.about_type, note.about_id) == ("accounts.agency", str(agency.pk))
+    (plain,) = notify(users=[user], subject="About nothing")
+    assert (plain.about_type, plain.about_id) == ("", "")
+
+
+def test_reminders_sent_before_the_link_existed_are_linked_by_the_migration(make_user):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("sightline.core.migrations.0006_notification_about_backfill")
+    user = make_user()
+    keys = {
+        "action-overdue-42-20260305": ("actions.action", "42"),
+        "return-due-7-20260301": ("reviews.agencyreturn", "7"),
+        "briefing-reminder-12-2026-W10": ("learning.dissemination", "12"),
+        "briefing-overdue-12": ("learning.dissemination", "12"),
+        "case-due-3-rapid-review-20260310": ("reviews.case", "3"),
+        "briefing-sent-12": ("", ""),
+    }
+    for key in keys:
+        Notification.objects.create(user=user, subject=key, dedupe_key=key)
+    backfill.link_reminders(apps, None)
+    for key, link in keys.items():
+        note = Notification.objects.get(dedupe_key=key)
+        assert (note.about_type, note.about_id) == link, key

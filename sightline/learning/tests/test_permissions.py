@@ -179,6 +179,10 @@ ROWS: list[Row] = [
     Row("learning:detail", ref(S.PUBLISHED), GET, READERS_GET, "published"),
     Row("learning:detail", ref(S.PUBLISHED), POST, NOT_ALLOWED, "published"),
     # Only the author or the business unit edits a draft; the author is not the user here.
+    # The history follows the briefing: whoever may read it may read its history.
+    Row("learning:history", ref(S.DRAFT), GET, PARTNERSHIP_GET, "draft"),
+    Row("learning:history", ref(S.PUBLISHED), GET, READERS_GET, "published"),
+    Row("learning:history", ref(S.PUBLISHED), POST, NOT_ALLOWED, "published"),
     Row("learning:edit", ref(S.DRAFT), GET, BU_ONLY_GET),
     Row("learning:edit", ref(S.DRAFT), POST, BU_ONLY_POST, data=briefing_data),
     Row("learning:edit", ref(S.PUBLISHED), GET, by_role(

@@ -185,7 +185,7 @@ def test_editing_a_draft_and_a_refused_stale_edit(make_briefing, people, client_
     briefing.refresh_from_db()
     assert briefing.title == "My new title"
     page = text(client_for("partner").get(url("detail", briefing.reference)))
-    assert "Changed: key learning (tile 4), title" in page
+    assert "Changed the key learning (tile 4) and title" in page
 
 
 @pytest.mark.parametrize(
@@ -220,9 +220,9 @@ def test_the_briefing_page(make_briefing, people, client_for):
     assert url("preview", briefing.reference) in html
     assert url("pdf", briefing.reference) in html
     assert url("docx", briefing.reference) in html
-    # History, newest first.
+    # The latest changes, newest first.
     history = html[html.index(">History</h2>") :]
-    assert history.index("Sent for review") < history.index("Created")
+    assert history.index("Sent the briefing for review") < history.index("Created the briefing")
 
     own = text(client_for("bu").get(url("detail", briefing.reference)))
     assert url("status", briefing.reference, "approve") not in own

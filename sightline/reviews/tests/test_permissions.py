@@ -160,6 +160,9 @@ ROWS: list[Row] = [
     # The case -------------------------------------------------------------------------------
     Row("reviews:case", EVIDENCE, GET, READERS),
     Row("reviews:case", EVIDENCE, POST, NOT_ALLOWED),
+    # The history follows the case: whoever may see the case may see its history.
+    Row("reviews:history", EVIDENCE, GET, READERS),
+    Row("reviews:history", EVIDENCE, POST, NOT_ALLOWED),
     Row("reviews:case-edit", EVIDENCE, GET, BU_GET),
     Row("reviews:case-edit", EVIDENCE, POST, BU_POST, data=case_edit_data),
     Row("reviews:identity", EVIDENCE, GET, IDENTITY_GET),
