@@ -10,6 +10,7 @@ from sightline.accounts.models import Agency, User
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
 from sightline.reviews.models import EngagementEntry, Lesson, ParallelProceeding
+from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
 DRAFT_EXTENSIONS = (".pdf", ".docx")
 
@@ -32,6 +33,7 @@ def _text(
 
 
 class LocalReviewForm(BaseForm):
+    needed_for = LOCAL_REVIEW_WORKFLOW
     version = forms.IntegerField(widget=forms.HiddenInput)
     terms_of_reference = _text(
         "Terms of reference",
@@ -49,7 +51,8 @@ class LocalReviewForm(BaseForm):
     final_agreed_date = GovukDateField(
         label="Date the final report was agreed",
         required=False,
-        help_text="Leave blank until the partners agree the final report. For example, 27 3 2027",
+        not_future=True,
+        help_text="For example, 27 3 2027",
     )
     delay_reason = _text(
         "Reason for any delay",
@@ -60,6 +63,7 @@ class LocalReviewForm(BaseForm):
     delay_notified_date = GovukDateField(
         label="Date the Panel and Secretary of State were told of the delay",
         required=False,
+        not_future=True,
     )
 
     def clean(self):
@@ -70,7 +74,7 @@ class LocalReviewForm(BaseForm):
 
 
 class EngagementForm(BaseForm):
-    on_date = GovukDateField(label="Date of the contact")
+    on_date = GovukDateField(label="Date of the contact", not_future=True)
     with_whom = forms.ChoiceField(
         label="Who the reviewer engaged with",
         choices=EngagementEntry.With.choices,
@@ -120,6 +124,7 @@ class ProceedingForm(BaseForm):
     panel_told_date = GovukDateField(
         label="Date the Panel and Secretary of State were told",
         required=False,
+        not_future=True,
     )
 
     def clean(self):
@@ -139,7 +144,7 @@ class MonitoringForm(BaseForm):
             "invalid_choice": "Select the safeguarding partner",
         },
     )
-    on_date = GovukDateField(label="Date of the monitoring")
+    on_date = GovukDateField(label="Date of the monitoring", not_future=True)
     note = _text(
         "What the partner checked and found",
         "Enter what the partner checked and found",
@@ -177,7 +182,7 @@ class DraftForm(BaseForm):
             "max_length": "Version must be 100 characters or fewer",
         },
     )
-    received_on = GovukDateField(label="Date the draft was received")
+    received_on = GovukDateField(label="Date the draft was received", not_future=True)
     notes = _text("Notes", required=False, rows=3, help_text="What changed since the last draft")
 
     def clean_file(self):
@@ -251,7 +256,9 @@ class RecommendationActionForm(BaseForm):
         required=False,
         help_text="The person responsible. Leave blank for the agency's safeguarding lead",
     )
-    due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
+    due_date = GovukDateField(
+        label="Due date", help_text="For example, 27 3 2027", past_due_warning=True
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -270,8 +277,3 @@ class RecommendationActionForm(BaseForm):
         if agency and owner and not owner.memberships.filter(agency=agency, active=True).exists():
             self.add_error("owner", "The owner must work for the owner agency")
         return data
-
-
-class LocalStatusForm(BaseForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    note = _text("Note", required=False, rows=3)

@@ -4,8 +4,9 @@ use them as `services.<name>`: reviews.services re-exports every public name her
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from sightline.accounts.models import Agency, User
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import TransitionRefused, transition
+from sightline.core.workflow import TransitionRefused, page_updates, transition
 from sightline.reviews import access
 from sightline.reviews.models import (
     AgencyReturn,
@@ -103,16 +104,16 @@ def agency_return_save(
         setattr(ret, key, value)
     names = list(fields)
     if submit:
-        missing = [
-            label
+        missing = {
+            key: f"Enter the {label}"
             for key, label in (
                 ("involvement", "involvement"),
                 ("key_practice_episodes", "key practice episodes"),
             )
             if not (getattr(ret, key) or "").strip()
-        ]
+        }
         if missing:
-            raise TransitionRefused([f"Enter the {m}" for m in missing])
+            raise TransitionRefused(missing)
         ret.status, ret.submitted_by, ret.submitted_at = (
             AgencyReturn.Status.SUBMITTED,
             by,
@@ -198,10 +199,24 @@ def rapid_review_update(
 
 @transaction.atomic
 def rapid_review_transition(
-    *, rr: RapidReview, by: User, name: str, expected_version: int, note: str = ""
+    *,
+    rr: RapidReview,
+    by: User,
+    name: str,
+    expected_version: int,
+    note: str = "",
+    updates: Mapping[str, Any] | None = None,
 ) -> RapidReview:
+    """Make one move. `updates` are record fields the move's page filled in (only the fields
+    the sections edit), saved with the move in one step."""
     transition(
-        RAPID_REVIEW_WORKFLOW, rr, name=name, by=by, expected_version=expected_version, note=note
+        RAPID_REVIEW_WORKFLOW,
+        rr,
+        name=name,
+        by=by,
+        expected_version=expected_version,
+        note=note,
+        updates=page_updates(updates, RR_EDIT_FIELDS),
     )
     case = rr.case
     if name == "recommend":

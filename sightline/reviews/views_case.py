@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.accounts.access import deny
 from sightline.accounts.models import Agency
+from sightline.core.forms import show_refusal
 from sightline.core.history import history_rows
 from sightline.core.selectors import events_for_object
 from sightline.core.stale import stale_edit_context
@@ -375,9 +376,7 @@ def notification(request, reference: str):
         except StaleEdit as stale:
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
-            add_refusal(
-                form, error, NOTIFICATION_WORKFLOW.field_labels, NotificationForm.REFUSAL_MESSAGES
-            )
+            show_refusal(form, error)
         else:
             if name == "notify":
                 messages.success(
