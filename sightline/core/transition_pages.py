@@ -267,7 +267,7 @@ class TransitionPage:
         another page, and conditions that do not belong to a field of the form."""
         wf, t, obj = self.workflow, self.t, self.obj
         found = [
-            Blocker(wf.required_message(name), self.elsewhere.get(name, ""))
+            Blocker(capfirst(wf.label(name)), self.elsewhere.get(name, ""))
             for name in wf.empty_required(obj, t)
             if name not in form.asked and name not in form.fills
         ]
