@@ -22,6 +22,7 @@ from sightline.accounts.models import Agency
 from sightline.core.clocks import get_calendar, today
 from sightline.core.events import record_event
 from sightline.core.exports import FORMATS, docx_document, render_pdf
+from sightline.core.forms import show_refusal
 from sightline.core.models import Event
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
@@ -192,7 +193,7 @@ def request_returns(request, reference: str):
             rr.refresh_from_db()
         except ValidationError as error:
             rr.refresh_from_db()
-            add_refusal(form, error, {"due_date": "date returns are due"})
+            show_refusal(form, error, aliases={"returns_due_date": "due_date"})
         else:
             count = len(data["agencies"])
             messages.success(
