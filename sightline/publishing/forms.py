@@ -76,12 +76,14 @@ class PlanCreateForm(BaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what you are preparing to publish"},
     )
-    case = forms.ModelChoiceField(
-        label="Case",
-        queryset=None,
-        required=False,
-        help_text="For a full report or information about improvements, the case must be "
-        "ready for publication",
+    case = needed(
+        forms.ModelChoiceField(
+            label="Case",
+            queryset=None,
+            required=False,
+            help_text="For a full report or information about improvements, the case must be "
+            "ready for publication",
+        )
     )
     version_kind = forms.ChoiceField(
         label="Version to publish",
@@ -90,14 +92,33 @@ class PlanCreateForm(BaseForm):
         initial=P.Version.FULL_REPORT,
         required=False,
     )
-    briefing = forms.ModelChoiceField(label="Briefing", queryset=None, required=False)
-    title = forms.CharField(label="Title", max_length=200, required=False)
-    summary = forms.CharField(
-        label="Summary",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown in the public library. Do not include names, dates or places",
+    briefing = needed(
+        forms.ModelChoiceField(
+            label="Briefing",
+            queryset=None,
+            required=False,
+            help_text="Its title, summary and text are used",
+        )
     )
+    title = needed(
+        forms.CharField(
+            label="Title",
+            max_length=200,
+            required=False,
+            help_text="Not needed for a briefing, whose own title is used",
+        )
+    )
+    summary = needed(
+        forms.CharField(
+            label="Summary",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="Shown in the public library. Do not include names, dates or places. "
+            "Not needed for a briefing",
+        )
+    )
+    # Each kind's own fields are shown under its option.
+    reveal = {"source": {REVIEW: ("case", "version_kind"), BRIEFING: ("briefing",)}}
 
     def __init__(self, *args, cases=None, ready_case_ids=(), briefings=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,9 @@
 """A publication plan's moves are made from their pages: the decision not to publish in one
 POST, each missing field shown beside it with what was typed kept, a stale version refused,
 the publication date's problems beside the date; what a submission needs from other pages is
-listed with links; the plan's dates of things done cannot be in the future; and the removal
-page reveals its date and time under "At a set date and time"."""
+listed with links; the plan's dates of things done cannot be in the future; the removal page
+reveals its date and time under "At a set date and time", and preparing a publication reveals
+the case or the briefing under the kind chosen."""
 
 from __future__ import annotations
 
@@ -171,3 +172,19 @@ def test_the_removal_page_reveals_the_date_under_a_set_date_and_time(world, sign
     assert panel < html.index('name="planned_date_day"')
     assert html.count('name="planned_date_day"') == 1
     assert "Removal date (optional)" not in html
+
+
+def test_preparing_a_publication_reveals_the_case_or_the_briefing_under_its_kind(
+    world, signed_in_client
+):
+    html = body(signed_in_client(world.bu).get(reverse("publishing:create")))
+
+    review = html.index('value="review" data-aria-controls="conditional-id_source"')
+    briefing = html.index('value="briefing" data-aria-controls="conditional-id_source-2"')
+    assert review < html.index('name="case"') < html.index('name="version_kind"') < briefing
+    assert briefing < html.index('name="briefing"')
+    assert html.count('name="case"') == 1
+    # Every kind but a briefing needs a title and a summary: not marked "(optional)".
+    assert "Title (optional)" not in html
+    assert "Summary (optional)" not in html
+    assert "Not needed for a briefing, whose own title is used" in html
