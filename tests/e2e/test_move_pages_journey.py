@@ -43,8 +43,8 @@ def people(browser, live_server, django_db_serialized_rollback):
 
 
 def test_the_review_meeting_is_recorded_on_the_page_its_button_opens(
-    people,  # first, so the data the migrations load is restored before the case is made
     partnership,  # noqa: F811 - the fixture imported above
+    people,
 ):
     aware = get_calendar().subtract_working_days(today(), 2)
     case = advance_case(partnership, "returns_submitted", aware_date=aware)
