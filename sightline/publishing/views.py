@@ -301,10 +301,6 @@ def plan_approve(request, reference: str):
     return render(request, "publishing/plan_approve.html", {"form": form, "plan": plan, **detail})
 
 
-def _status_initial(plan: PublicationPlan) -> dict:
-    return {"version": plan.version}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_status(request, reference: str, name: str):
