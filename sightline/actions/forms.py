@@ -120,7 +120,9 @@ class ActionForm(OwnerPickerMixin, forms.Form):
         error_messages={"required": "Select the agency that owns the action"},
     )
     owner = owner_field()
-    due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
+    due_date = GovukDateField(
+        label="Due date", help_text="For example, 27 3 2027", past_due_warning=True
+    )
     themes = forms.ModelMultipleChoiceField(
         label="Themes",
         queryset=Theme.objects.none(),
@@ -150,7 +152,10 @@ class ProgressForm(forms.Form):
         error_messages={"required": "Enter the progress update"},
     )
     on_date = GovukDateField(
-        label="Date of the update", required=False, help_text="Leave blank for today"
+        label="Date of the update",
+        required=False,
+        not_future=True,
+        help_text="Leave blank for today",
     )
     evidence = forms.FileField(
         label="Evidence file",
@@ -159,27 +164,22 @@ class ProgressForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    transition = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    impact_statement = forms.CharField(
-        label="Impact statement",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What has changed for children and practice, and the evidence for it",
-    )
-    carried_to = forms.ModelChoiceField(
-        label="Plan it is carried into", queryset=ActionPlan.objects.none(), required=False
-    )
-
-    def __init__(self, *args, exclude_plan=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        plans = ActionPlan.objects.filter(archived_at__isnull=True)
-        if exclude_plan is not None:
-            plans = plans.exclude(pk=exclude_plan.pk)
-        self.fields["carried_to"].queryset = plans
-        self.fields["carried_to"].empty_label = "Select a plan"
+def transition_fields(*, exclude_plan=None) -> dict[str, forms.Field]:
+    """The fields a move's page asks for (sightline.core.transition_pages): the impact
+    statement, and the open plans other than its own that an action can be carried into."""
+    plans = ActionPlan.objects.filter(archived_at__isnull=True)
+    if exclude_plan is not None:
+        plans = plans.exclude(pk=exclude_plan.pk)
+    carried_to = forms.ModelChoiceField(label="Plan it is carried into", queryset=plans)
+    carried_to.empty_label = "Select a plan"
+    return {
+        "impact_statement": forms.CharField(
+            label="Impact statement",
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="What has changed for children and practice, and the evidence for it",
+        ),
+        "carried_to": carried_to,
+    }
 
 
 class ActionFilterForm(forms.Form):

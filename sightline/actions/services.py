@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -19,7 +20,7 @@ from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import transition
+from sightline.core.workflow import page_updates, transition
 
 PLAN_FIELDS = ["title", "source", "summary", "themes"]
 ACTION_FIELDS = [
@@ -211,8 +212,11 @@ def action_transition(
     note: str = "",
     impact_statement: str | None = None,
     carried_to: ActionPlan | None = None,
+    updates: Mapping[str, Any] | None = None,
 ) -> Action:
-    updates = {}
+    """Make one move. `updates` are the fields the move's page filled in (the impact statement,
+    the plan it is carried into), saved with the move in one step."""
+    updates = page_updates(updates, TRANSITION_FIELDS)
     if carried_to is not None:
         updates["carried_to"] = carried_to
     if impact_statement is not None and impact_statement.strip():
@@ -254,6 +258,10 @@ def action_transition(
             url=url,
         )
     return action
+
+
+# The fields a move's page may fill.
+TRANSITION_FIELDS = ("impact_statement", "carried_to")
 
 
 @transaction.atomic

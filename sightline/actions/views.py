@@ -16,7 +16,7 @@ from sightline.actions.forms import (
     ActionForm,
     PlanForm,
     ProgressForm,
-    TransitionForm,
+    transition_fields,
 )
 from sightline.actions.history import action_scope
 from sightline.actions.reminders import action_reminders
@@ -26,6 +26,7 @@ from sightline.core.exports import EXPORT_FORMATS, Table, export_response
 from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.paging import page_of
 from sightline.core.stale import stale_edit_context
+from sightline.core.transition_pages import TransitionPage, available_transition
 from sightline.core.versioning import StaleEdit
 
 EXPORT_COLUMNS = [
@@ -353,65 +354,26 @@ def action_progress(request, reference: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_status(request, reference: str, name: str):
+    """The page of one move: the impact statement or the plan it needs, and the note."""
     action = access.action_for_view(request.user, reference)
-    try:
-        t = ACTION_WORKFLOW.get(name)
-    except ValidationError:
-        raise Http404("Not found") from None
-    if t not in ACTION_WORKFLOW.available(action, request.user):
-        raise Http404("Not found")
-    form = TransitionForm(
-        request.POST or None,
-        exclude_plan=action.plan,
-        initial={
-            "version": action.version,
-            "transition": name,
-            "impact_statement": action.impact_statement,
-        },
+    t = available_transition(
+        ACTION_WORKFLOW, action, request.user, name, refuse=lambda: Http404("Not found")
     )
-    context = {
-        "form": form,
-        "action": action,
-        "t": t,
-        "asks_impact": "impact_statement" in t.required,
-        "asks_plan": "carried_to" in t.required,
-    }
-    # The fields this move needs are required (so they are not labelled "optional").
-    for field, needed, message in (
-        ("note", t.note_required, "Enter a note explaining the change"),
-        ("impact_statement", context["asks_impact"], "Enter the impact statement"),
-        ("carried_to", context["asks_plan"], "Select the plan it is carried into"),
-    ):
-        form.fields[field].required = needed
-        form.fields[field].error_messages["required"] = message
-    if t.note_required:
-        form.fields["note"].help_text = "Say why the status is changing"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_transition(
-                action=action,
-                by=request.user,
-                name=name,
-                expected_version=data["version"],
-                note=data["note"],
-                impact_statement=data["impact_statement"] if context["asks_impact"] else None,
-                carried_to=data.get("carried_to") if context["asks_plan"] else None,
-            )
-        except StaleEdit as stale:
-            context.update(stale_edit_context(form, stale.current))
-        except ValidationError as error:
-            for message in error.messages:
-                lowered = message.lower()
-                field = (
-                    "impact_statement"
-                    if "impact" in lowered
-                    else "carried_to"
-                    if "plan" in lowered
-                    else "note"
-                )
-                form.add_error(field, message)
-        else:
-            messages.success(request, f"Action {action.reference}: {t.label.lower()} done")
-            return redirect("actions:detail", action.reference)
-    return render(request, "actions/status_form.html", context)
+    detail_url = reverse("actions:detail", args=[action.reference])
+    return TransitionPage(
+        request,
+        workflow=ACTION_WORKFLOW,
+        transition=t,
+        obj=action,
+        apply=lambda **move: services.action_transition(action=action, by=request.user, **move),
+        success_url=detail_url,
+        success_message=f"Action {action.reference}: {t.label.lower()} done",
+        fields=transition_fields(exclude_plan=action.plan),
+        context={
+            "back_url": detail_url,
+            "back_text": f"Back to {action.reference}",
+            "caption": f"Action {action.reference}",
+            "title_suffix": action.reference,
+            "summary": action.description,
+        },
+    ).respond()

@@ -14,6 +14,7 @@ ACTION_WORKFLOW = Workflow(
     states=S,
     initial=S.NOT_STARTED,
     field_labels={"impact_statement": "impact statement", "carried_to": "plan it is carried into"},
+    field_messages={"carried_to": "Select the plan it is carried into"},
     transitions=(
         Transition(
             name="start",

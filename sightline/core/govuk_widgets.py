@@ -4,6 +4,11 @@
 checkboxes, a single checkbox, file upload or date input (anything else is Django's own widget
 in a GOV.UK form group). `html_attrs()`, `join_html()` and `css_classes()` serve the other tags
 too. Every value that could come from a user is escaped with format_html/conditional_escape.
+
+Radios reveal the fields a form's `reveal` puts under an option (GOV.UK conditional reveal:
+`data-aria-controls` on the input, a `govuk-radios__conditional` panel after it, hidden by
+GOV.UK Frontend's script until the option is chosen and always shown without it). A due date
+(`past_due_warning`) in the past shows a warning and the box that confirms it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from django.forms.widgets import Input
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from sightline.core.forms import DATE_PARTS, GovukDateWidget, error_parts
+from sightline.core.forms import (
+    DATE_PARTS,
+    GovukDateWidget,
+    error_parts,
+    lower_first,
+    past_date_confirm_name,
+    past_date_confirmed,
+)
 
 BLANK_CHOICE_LABEL = "---------"
 DJANGO_TEXTAREA_ROWS = "10"
@@ -83,7 +95,8 @@ class _Field:
         label = self.options.get("label")
         if label is None:
             label = self.bf.label
-        if mark_optional and not self.bf.field.required:
+        field = self.bf.field
+        if mark_optional and not field.required and not getattr(field, "needed", False):
             return format_html("{} (optional)", label)
         return conditional_escape(label)
 
@@ -276,12 +289,34 @@ def _render_select(f: _Field):
     return f.form_group(f.label_html(), f.hint_html(), f.error_html(), element)
 
 
+def revealed_fields(bound_field: BoundField) -> dict[str, list[BoundField]]:
+    """The fields shown under each option of a radio field, by the option's value."""
+    form = bound_field.form
+    options = (getattr(form, "reveal", None) or {}).get(bound_field.name, {})
+    return {str(value): [form[name] for name in names] for value, names in options.items()}
+
+
+def _conditional(item_id: str, fields: list[BoundField], selected: bool):
+    """The panel of fields revealed by one radio option."""
+    content = join_html(*(render_field(child, {}) for child in fields))
+    return format_html(
+        '<div class="{}" id="conditional-{}">{}</div>',
+        css_classes(
+            "govuk-radios__conditional", not selected and "govuk-radios__conditional--hidden"
+        ),
+        item_id,
+        content,
+    )
+
+
 def _render_choices(f: _Field, kind: str):
     """Radios (kind 'radios') or checkboxes (kind 'checkboxes') in a fieldset.
 
     The first input has the field's own id so that error summary links reach it; the rest
-    are numbered from 2, as in the GOV.UK components."""
+    are numbered from 2, as in the GOV.UK components. Radio options may reveal fields (the
+    form's `reveal`)."""
     input_type = "radio" if kind == "radios" else "checkbox"
+    revealed = revealed_fields(f.bf) if kind == "radios" else {}
     items = []
     number = 0
     for group_name, options in f.choice_options():
@@ -292,11 +327,12 @@ def _render_choices(f: _Field, kind: str):
                 continue
             number += 1
             item_id = f.id if number == 1 else f"{f.id}-{number}"
+            children = revealed.get(str(value))
             items.append(
                 format_html(
                     '<div class="govuk-{kind}__item">'
                     '<input class="govuk-{kind}__input" id="{id}" name="{name}" type="{type}" '
-                    'value="{value}"{checked}>'
+                    'value="{value}"{checked}{controls}>'
                     '<label class="govuk-label govuk-{kind}__label" for="{id}">{label}</label>'
                     "</div>",
                     kind=kind,
@@ -305,9 +341,14 @@ def _render_choices(f: _Field, kind: str):
                     type=input_type,
                     value=value,
                     checked=" checked" if selected else "",
+                    controls=html_attrs(
+                        {"data-aria-controls": f"conditional-{item_id}" if children else None}
+                    ),
                     label=label,
                 )
             )
+            if children:
+                items.append(_conditional(item_id, children, selected))
     group = format_html(
         '<div class="{}" data-module="govuk-{}">{}</div>',
         css_classes(f"govuk-{kind}", f.options.get("classes")),
@@ -417,8 +458,39 @@ def _render_date(f: _Field):
         f.id,
         join_html(*items),
     )
-    content = join_html(f.hint_html(), f.error_html(), group)
+    content = join_html(f.hint_html(), f.error_html(), group, _past_date_confirmation(f))
     return f.form_group(f.fieldset(content, role="group"))
+
+
+def _past_date_confirmation(f: _Field):
+    """For a due date refused because it is in the past (or already confirmed): the warning
+    and the box that says the date is right."""
+    field = f.bf.field
+    if not getattr(field, "past_due_warning", False) or not f.bf.form.is_bound:
+        return ""
+    codes = {error.code for error in f.bf.form.errors.as_data().get(f.bf.name, [])}
+    confirmed = past_date_confirmed(f.bf)
+    if "past_due" not in codes and not confirmed:
+        return ""
+    box_id = f"{f.id}_confirm_past"
+    label = lower_first(f.bf.label)
+    return format_html(
+        '<div class="govuk-warning-text govuk-!-margin-top-4 govuk-!-margin-bottom-2">'
+        '<span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
+        '<strong class="govuk-warning-text__text">'
+        '<span class="govuk-visually-hidden">Warning</span>'
+        "A date that has passed is overdue as soon as it is saved.</strong></div>"
+        '<div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">'
+        '<div class="govuk-checkboxes__item">'
+        '<input class="govuk-checkboxes__input" id="{}" name="{}" type="checkbox" value="yes"{}>'
+        '<label class="govuk-label govuk-checkboxes__label" for="{}">Yes, the {} is in the past'
+        "</label></div></div>",
+        box_id,
+        past_date_confirm_name(f.name),
+        " checked" if confirmed else "",
+        box_id,
+        label,
+    )
 
 
 def _render_other(f: _Field):

@@ -3,7 +3,12 @@
 
 A `Workflow` is a table of `Transition`s: from which states, to which state, who may make it
 (a predicate over the user and the object), and which fields must be filled first. Buttons,
-access rules and the state diagrams in docs/workflows/ all read the same table.
+access rules, the transition pages (`sightline.core.transition_pages`) and the state diagrams
+in docs/workflows/ all read the same table.
+
+A refusal says where each problem belongs: `TransitionRefused` is a `ValidationError` keyed by
+field (a required field left empty, the note, or a condition that returns a `Problem` naming a
+field), with the rest under `NON_FIELD_ERRORS`, so a page shows each message beside its field.
 """
 
 from __future__ import annotations
@@ -12,19 +17,43 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 
 from sightline.core.events import record_event
 from sightline.core.versioning import save_versioned
 
+NOTE_REQUIRED = "Enter a note explaining the change"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A condition's problem that belongs beside one field of the move's page, for example
+    "Review date must be after the publish date" beside the review date."""
+
+    message: str
+    field: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 Allowed = Callable[[Any, models.Model], bool]
-# A condition on the object beyond filled fields: returns a problem to show, or None.
-Condition = Callable[[models.Model], str | None]
+# A condition on the object beyond filled fields: returns a problem to show (a message, or a
+# `Problem` naming the field it belongs to), or None.
+Condition = Callable[[models.Model], str | Problem | None]
 
 
 class TransitionRefused(ValidationError):
-    """A transition that is not allowed from this state, by this user, or with missing fields."""
+    """A transition that is not allowed from this state, by this user, or with missing fields.
+
+    Raised by `Workflow.check()` with its messages keyed by field (`problems_by_field()`)."""
+
+    def problems_by_field(self) -> dict[str, list[str]]:
+        """Messages by the field they belong to; those of no field under NON_FIELD_ERRORS."""
+        if hasattr(self, "error_dict"):
+            return self.message_dict
+        return {NON_FIELD_ERRORS: list(self.messages)}
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,9 @@ class Workflow:
     transitions: tuple[Transition, ...]
     initial: str
     field_labels: Mapping[str, str] = field(default_factory=dict)
+    # The message for a required field left empty, where "Enter the <label>" is not right
+    # (a choice: "Select whether the child was looked after").
+    field_messages: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         values = {s.value for s in self.states}
@@ -75,15 +107,49 @@ class Workflow:
         state = self.state_of(obj)
         return [t for t in self.transitions if state in t.sources and t.allowed(user, obj)]
 
-    def missing_fields(self, obj: models.Model, t: Transition) -> list[str]:
-        """Labels of the required fields still empty, phrased to follow "Enter the" (field_labels
-        keep proper nouns such as "Panel" capitalised)."""
+    def label(self, name: str) -> str:
+        """A field's label, phrased to follow "Enter the" (proper nouns such as "Panel" keep
+        their capital)."""
+        return self.field_labels.get(name, name.replace("_", " "))
+
+    def required_message(self, name: str) -> str:
+        return self.field_messages.get(name) or f"Enter the {self.label(name)}"
+
+    def empty_required(self, obj: models.Model, t: Transition) -> list[str]:
+        """Names of the move's required fields that are still empty."""
         missing = []
         for name in t.required:
             value = getattr(obj, name)
             if value is None or (isinstance(value, str) and not value.strip()):
-                missing.append(self.field_labels.get(name, name.replace("_", " ")))
+                missing.append(name)
         return missing
+
+    def missing_fields(self, obj: models.Model, t: Transition) -> list[str]:
+        """Labels of the required fields still empty."""
+        return [self.label(name) for name in self.empty_required(obj, t)]
+
+    def unmet_conditions(
+        self, obj: models.Model, t: Transition
+    ) -> list[tuple[Condition, str | None, str]]:
+        """(condition, field or None, message) for each condition the object does not meet."""
+        unmet = []
+        for condition in t.conditions:
+            problem = condition(obj)
+            if problem:
+                unmet.append((condition, getattr(problem, "field", None), str(problem)))
+        return unmet
+
+    def problems(self, obj: models.Model, t: Transition, note: str = "") -> dict[str, list[str]]:
+        """What stops the move beyond state and permission, keyed by field: each empty required
+        field, the note, then each unmet condition (beside its field if it names one)."""
+        problems: dict[str, list[str]] = {}
+        for name in self.empty_required(obj, t):
+            problems.setdefault(name, []).append(self.required_message(name))
+        if t.note_required and not note.strip():
+            problems.setdefault("note", []).append(NOTE_REQUIRED)
+        for _condition, name, message in self.unmet_conditions(obj, t):
+            problems.setdefault(name or NON_FIELD_ERRORS, []).append(message)
+        return problems
 
     def check(self, obj: models.Model, t: Transition, user, note: str = "") -> None:
         state = self.state_of(obj)
@@ -92,13 +158,7 @@ class Workflow:
             raise TransitionRefused(f"“{t.label}” is not possible while the status is {label}.")
         if not t.allowed(user, obj):
             raise TransitionRefused(f"You cannot “{t.label.lower()}” here.")
-        problems = [f"Enter the {label}" for label in self.missing_fields(obj, t)]
-        if t.note_required and not note.strip():
-            problems.append("Enter a note explaining the change")
-        for condition in t.conditions:
-            problem = condition(obj)
-            if problem:
-                problems.append(problem)
+        problems = self.problems(obj, t, note)
         if problems:
             raise TransitionRefused(problems)
 
@@ -110,6 +170,16 @@ class Workflow:
                 extra = f" (needs {', '.join(needs)})" if needs else ""
                 lines.append(f"    {source} --> {t.target}: {t.label} — {t.who}{extra}")
         return "\n".join(lines) + "\n"
+
+
+def page_updates(updates: Mapping[str, Any] | None, allowed: Iterable[str]) -> dict[str, Any]:
+    """The field values a transition page sends with a move, checked against the fields the
+    service lets a move fill (a page cannot write anything else). Text is stripped."""
+    updates = dict(updates or {})
+    unknown = set(updates) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not filled by a move: {sorted(unknown)}")
+    return {k: v.strip() if isinstance(v, str) else v for k, v in updates.items()}
 
 
 def transition(

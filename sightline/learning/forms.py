@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 
 from sightline.accounts.models import Agency
-from sightline.core.forms import GovukDateField
+from sightline.core.forms import GovukDateField, needed
 from sightline.core.models import Theme
 from sightline.learning.documents import MAX_QUESTION_WORDS, MAX_TILE_WORDS, word_count
 from sightline.learning.models import Briefing
@@ -14,6 +14,11 @@ TILE_HINT = (
     "Start a new line for a new paragraph. Do not name or identify the child, their family or "
     "practitioners."
 )
+
+
+# The tiles and questions may be saved empty in a draft, but the briefing cannot be sent for
+# review without them.
+SUBMIT_NEEDS = "you send it for review"
 
 
 def _themes():
@@ -57,14 +62,17 @@ class BriefingForm(forms.Form):
         ),
         error_messages={"max_length": "Topic or source details must be 200 characters or fewer"},
     )
-    reflective_questions = forms.CharField(
-        label="Reflective questions",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=(
-            f"One question per line, for teams to discuss. At most {MAX_QUESTION_WORDS} words "
-            "in all"
+    reflective_questions = needed(
+        forms.CharField(
+            label="Reflective questions",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 5}),
+            help_text=(
+                f"One question per line, for teams to discuss. At most {MAX_QUESTION_WORDS} "
+                "words in all"
+            ),
         ),
+        before=SUBMIT_NEEDS,
     )
     themes = forms.ModelMultipleChoiceField(
         label="Themes",
@@ -85,11 +93,14 @@ class BriefingForm(forms.Form):
         self.fields["themes"].queryset = _themes()
         headings = settings.SIGHTLINE_BRIEFING_HEADINGS
         for i, name in enumerate(SECTION_FIELDS):
-            self.fields[name] = forms.CharField(
-                label=f"{i + 1}. {headings[i]}",
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 6}),
-                help_text=TILE_HINT,
+            self.fields[name] = needed(
+                forms.CharField(
+                    label=f"{i + 1}. {headings[i]}",
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 6}),
+                    help_text=TILE_HINT,
+                ),
+                before=SUBMIT_NEEDS,
             )
 
     @property
@@ -131,28 +142,15 @@ class BriefingForm(forms.Form):
         return values
 
 
-class TransitionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    publish_date = GovukDateField(label="Publish date", required=False)
-    review_date = GovukDateField(
-        label="Review date",
-        required=False,
-        help_text="When the partnership will check it is still right. For example, 27 3 2027",
-    )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, transition, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "publish_date" not in transition.required:
-            del self.fields["publish_date"]
-            del self.fields["review_date"]
-        else:
-            self.fields["publish_date"].required = True
-            self.fields["review_date"].required = True
-        if transition.note_required:
-            self.fields["note"].required = True
-            self.fields["note"].label = "Reason"
-            self.fields["note"].error_messages["required"] = "Enter a note explaining the change"
+def transition_fields() -> dict[str, forms.Field]:
+    """The fields a move's page asks for (sightline.core.transition_pages)."""
+    return {
+        "publish_date": GovukDateField(label="Publish date"),
+        "review_date": GovukDateField(
+            label="Review date",
+            help_text="When the partnership will check it is still right. For example, 27 3 2027",
+        ),
+    }
 
 
 class SendForm(forms.Form):
@@ -182,6 +180,7 @@ class AcknowledgeForm(forms.Form):
     )
     cascade_date = GovukDateField(
         label="Date it was shared",
+        not_future=True,
         help_text="If it was shared over several days, the last of them. For example, 27 3 2026",
         error_messages={"required": "Enter the date the briefing was shared"},
     )

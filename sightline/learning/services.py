@@ -3,9 +3,10 @@ notifications (in-app now, e-mail after commit)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import transition
+from sightline.core.workflow import page_updates, transition
 from sightline.learning.documents import MAX_QUESTION_WORDS, MAX_TILE_WORDS, word_count
 from sightline.learning.models import Briefing, Dissemination
 from sightline.learning.reminders import AcknowledgementReminders
@@ -163,6 +164,10 @@ def briefing_update(
     return briefing
 
 
+# The fields the page of "Publish" may fill.
+TRANSITION_FIELDS = ("publish_date", "review_date")
+
+
 @transaction.atomic
 def briefing_transition(
     *,
@@ -173,15 +178,18 @@ def briefing_transition(
     note: str = "",
     publish_date: date | None = None,
     review_date: date | None = None,
+    updates: Mapping[str, Any] | None = None,
 ) -> Briefing:
-    """Make one move in BRIEFING_WORKFLOW and tell the people who act next."""
-    updates: dict = {}
+    """Make one move in BRIEFING_WORKFLOW and tell the people who act next. `updates` are the
+    dates the move's page filled in, saved with the move in one step."""
+    updates = page_updates(updates, TRANSITION_FIELDS if name == "publish" else ())
     if name == "approve":
         updates = {"approver": by, "approved_at": timezone.now()}
     elif name == "publish":
         updates = {
             "publish_date": publish_date or briefing.publish_date,
             "review_date": review_date or briefing.review_date,
+            **updates,
             "published_at": timezone.now(),
         }
     extra = {"is_public": [None, briefing.is_public]} if name == "publish" else None

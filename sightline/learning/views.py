@@ -15,19 +15,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sightline.core.calendar import add_months
 from sightline.core.clocks import today
 from sightline.core.exports import EXPORT_FORMATS, Table, export_response
+from sightline.core.forms import show_refusal
 from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.transition_pages import TransitionPage, available_transition
 from sightline.core.versioning import StaleEdit
 from sightline.learning import access, documents, selectors, services
 from sightline.learning.forms import (
     BriefingFilterForm,
     BriefingForm,
-    TransitionForm,
+    transition_fields,
 )
 from sightline.learning.history import briefing_scope
 from sightline.learning.models import Briefing
-from sightline.learning.workflow import BRIEFING_WORKFLOW, SECTION_FIELDS
+from sightline.learning.workflow import BRIEFING_WORKFLOW, SECTION_FIELDS, source_given
 
 PAGE_SIZE = 50
 S = Briefing.Status
@@ -59,25 +61,10 @@ def filters_from(form: BriefingFilterForm, sort: str) -> selectors.BriefingFilte
     )
 
 
-def put_errors_on_form(form, error: ValidationError, fields: dict[str, str] | None = None):
-    """A refused write's messages on the fields they name (so the error summary links to
-    them), otherwise at the top of the form. `fields` maps whole messages to field names."""
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-        return
-    for message in error.messages:
-        name = (fields or {}).get(message)
-        form.add_error(name if name in form.fields else None, message)
-
-
-# Messages from the workflow that belong to a field of the status form.
-STATUS_FIELD_MESSAGES = {
-    "Enter the publish date": "publish_date",
-    "Enter the review date": "review_date",
-    "Review date must be after the publish date": "review_date",
-    "Enter a note explaining the change": "note",
-}
+def put_errors_on_form(form, error: ValidationError):
+    """A refused write's messages on the fields they are keyed by (so the error summary links
+    to them), otherwise at the top of the form."""
+    show_refusal(form, error)
 
 
 def _list_rows(briefings):
@@ -282,60 +269,53 @@ def briefing_history(request, reference: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def briefing_status(request, reference: str, name: str):
+    """The page of one move. Publishing asks for its dates; the tiles a briefing needs before
+    it is sent for review are written on its own page, which the page links to."""
     briefing = access.briefing_for_view(request.user, reference)
-    try:
-        t = BRIEFING_WORKFLOW.get(name)
-    except ValidationError:
-        raise Http404("Not found") from None
-    if t not in BRIEFING_WORKFLOW.available(briefing, request.user):
-        raise access.deny(request.user, object_type="learning.briefing", object_id=reference)
+    t = available_transition(
+        BRIEFING_WORKFLOW,
+        briefing,
+        request.user,
+        name,
+        refuse=lambda: access.deny(
+            request.user, object_type="learning.briefing", object_id=reference
+        ),
+    )
     day = today()
-    form = TransitionForm(
-        posted(request),
+    detail_url = reverse("learning:detail", args=[briefing.reference])
+    edit_url = (
+        reverse("learning:edit", args=[briefing.reference])
+        if access.can_edit_briefing(request.user, briefing)
+        else ""
+    )
+    return TransitionPage(
+        request,
+        workflow=BRIEFING_WORKFLOW,
         transition=t,
+        obj=briefing,
+        apply=lambda **move: services.briefing_transition(
+            briefing=briefing, by=request.user, **move
+        ),
+        success_url=detail_url,
+        success_message=lambda b: f"Briefing {b.reference}: {b.get_status_display().lower()}",
+        fields=transition_fields(),
+        ask=[n for n in t.required if n in ("publish_date", "review_date")],
         initial={
-            "version": briefing.version,
             "publish_date": briefing.publish_date or day,
             "review_date": briefing.review_date or add_months(day, 12),
         },
-    )
-    context = {"briefing": briefing, "t": t, "form": form}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.briefing_transition(
-                briefing=briefing,
-                by=request.user,
-                name=name,
-                expected_version=data["version"],
-                note=data.get("note", ""),
-                publish_date=data.get("publish_date"),
-                review_date=data.get("review_date"),
-            )
-        except StaleEdit as stale:
-            briefing.refresh_from_db()
-            context.update(stale_edit_context(form, stale.current))
-        except ValidationError as error:
-            briefing.refresh_from_db()
-            put_errors_on_form(form, error, STATUS_FIELD_MESSAGES)
-        else:
-            messages.success(
-                request, f"Briefing {briefing.reference}: {briefing.get_status_display().lower()}"
-            )
-            return redirect("learning:detail", briefing.reference)
-    context.update(
-        {
-            "missing": [
-                *BRIEFING_WORKFLOW.missing_fields(briefing, t),
-                *(problem for check in t.conditions if (problem := check(briefing))),
-            ]
-            if "publish_date" not in t.required
-            else [],
-            "target_label": BRIEFING_WORKFLOW.states(t.target).label,
-            "can_edit": access.can_edit_briefing(request.user, briefing),
-        }
-    )
-    return render(request, "learning/status_confirm.html", context)
+        elsewhere=dict.fromkeys(t.required, edit_url),
+        fixes={source_given: edit_url},
+        context={
+            "back_url": detail_url,
+            "back_text": f"Back to {briefing.reference}",
+            "caption": f"7-minute briefing {briefing.reference}",
+            "title_suffix": briefing.reference,
+            "summary": briefing.title,
+            "intro_template": "learning/_transition_intro.html",
+            "briefing": briefing,
+        },
+    ).respond()
 
 
 @login_required

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from django.conf import settings
 
 from sightline.core.forms import lower_first
-from sightline.core.workflow import Transition, Workflow
+from sightline.core.workflow import Problem, Transition, Workflow
 from sightline.learning.access import can_approve, can_publish, can_submit
 from sightline.learning.models import Briefing
 
@@ -58,10 +58,10 @@ def source_given(briefing: Briefing) -> str | None:
     return "Enter the topic or source details"
 
 
-def review_after_publish(briefing: Briefing) -> str | None:
+def review_after_publish(briefing: Briefing) -> Problem | None:
     if briefing.publish_date and briefing.review_date:
         if briefing.review_date <= briefing.publish_date:
-            return "Review date must be after the publish date"
+            return Problem("Review date must be after the publish date", "review_date")
     return None
 
 

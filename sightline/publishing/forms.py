@@ -10,8 +10,9 @@ from django import forms
 
 from sightline.accounts.people import PersonChoiceField
 from sightline.core.documents import ACCEPT
-from sightline.core.forms import BaseForm, GovukDateField
+from sightline.core.forms import BaseForm, GovukDateField, needed
 from sightline.core.models import Theme
+from sightline.core.transition_pages import TransitionForm
 from sightline.publishing.models import PublicationPlan
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -76,12 +77,14 @@ class PlanCreateForm(BaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what you are preparing to publish"},
     )
-    case = forms.ModelChoiceField(
-        label="Case",
-        queryset=None,
-        required=False,
-        help_text="For a full report or information about improvements, the case must be "
-        "ready for publication",
+    case = needed(
+        forms.ModelChoiceField(
+            label="Case",
+            queryset=None,
+            required=False,
+            help_text="For a full report or information about improvements, the case must be "
+            "ready for publication",
+        )
     )
     version_kind = forms.ChoiceField(
         label="Version to publish",
@@ -90,14 +93,33 @@ class PlanCreateForm(BaseForm):
         initial=P.Version.FULL_REPORT,
         required=False,
     )
-    briefing = forms.ModelChoiceField(label="Briefing", queryset=None, required=False)
-    title = forms.CharField(label="Title", max_length=200, required=False)
-    summary = forms.CharField(
-        label="Summary",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown in the public library. Do not include names, dates or places",
+    briefing = needed(
+        forms.ModelChoiceField(
+            label="Briefing",
+            queryset=None,
+            required=False,
+            help_text="Its title, summary and text are used",
+        )
     )
+    title = needed(
+        forms.CharField(
+            label="Title",
+            max_length=200,
+            required=False,
+            help_text="Not needed for a briefing, whose own title is used",
+        )
+    )
+    summary = needed(
+        forms.CharField(
+            label="Summary",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="Shown in the public library. Do not include names, dates or places. "
+            "Not needed for a briefing",
+        )
+    )
+    # Each kind's own fields are shown under its option.
+    reveal = {"source": {REVIEW: ("case", "version_kind"), BRIEFING: ("briefing",)}}
 
     def __init__(self, *args, cases=None, ready_case_ids=(), briefings=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +159,11 @@ class PlanCreateForm(BaseForm):
         return data
 
 
+# The checklist dates are needed to submit some plans only.
+FROM_A_CASE = "when it comes from a case"
+FOR_A_REVIEW = "for a review report"
+
+
 class PlanEditForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     title = forms.CharField(
@@ -172,18 +199,32 @@ class PlanEditForm(BaseForm):
         help_text="With the police senior investigating officer and the Crown Prosecution "
         "Service where there are proceedings",
     )
-    family_informed_date = GovukDateField(label="Date the family was informed", required=False)
-    practitioners_briefed_date = GovukDateField(
-        label="Date practitioners were briefed", required=False
+    family_informed_date = needed(
+        GovukDateField(label="Date the family was informed", required=False, not_future=True),
+        before=f"you submit it for approval, {FROM_A_CASE}",
+    )
+    practitioners_briefed_date = needed(
+        GovukDateField(label="Date practitioners were briefed", required=False, not_future=True),
+        before=f"you submit it for approval, {FROM_A_CASE}",
     )
     communications_plan = forms.CharField(
         label="Communications plan", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    advance_copy_panel_date = GovukDateField(
-        label="Date the advance copy went to the national Panel", required=False
+    advance_copy_panel_date = needed(
+        GovukDateField(
+            label="Date the advance copy went to the national Panel",
+            required=False,
+            not_future=True,
+        ),
+        before=f"you submit it for approval, {FOR_A_REVIEW}",
     )
-    advance_copy_sos_date = GovukDateField(
-        label="Date the advance copy went to the Secretary of State", required=False
+    advance_copy_sos_date = needed(
+        GovukDateField(
+            label="Date the advance copy went to the Secretary of State",
+            required=False,
+            not_future=True,
+        ),
+        before=f"you submit it for approval, {FOR_A_REVIEW}",
     )
 
     def __init__(self, *args, **kwargs):
@@ -226,61 +267,46 @@ class ApproveForm(BaseForm):
         return data
 
 
-class StatusForm(BaseForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    scheduled_date = GovukDateField(label="Publication date", required=False)
+class ScheduleForm(TransitionForm):
+    """The page of "Schedule publication": a date and a time that make `scheduled_for`."""
+
+    scheduled_date = needed(GovukDateField(label="Publication date", required=False))
     scheduled_time = TimeField(
-        label="Time", required=False, help_text="For example, 9:30am or 2pm. Leave blank for 9am"
-    )
-    withheld_reasons = forms.CharField(
-        label="Reasons for not publishing", required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    withheld_decision_makers = forms.CharField(
-        label="Who made the decision",
+        label="Time",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Names and roles, for example the three delegated safeguarding partners",
+        help_text="For example, 9:30am or 2pm. Leave blank for 9am",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
-    withheld_date = GovukDateField(label="Date of the decision", required=False)
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    fills = ("scheduled_for",)
+    aliases = {"scheduled_for": "scheduled_date"}
+    field_order = ["scheduled_date", "scheduled_time"]
 
-    # The fields each move needs, so they are required (and not labelled "optional").
-    NEEDED = {
-        "schedule": {"scheduled_date": "Enter the publication date"},
-        "withhold": {
-            "withheld_reasons": "Enter the reasons for not publishing",
-            "withheld_decision_makers": "Enter who made the decision",
-            "withheld_date": "Enter the date of the decision",
-        },
+    @staticmethod
+    def initial_for(plan: PublicationPlan) -> dict:
+        if plan.scheduled_for is None:
+            return {}
+        when = plan.scheduled_for.astimezone(LONDON)
+        return {"scheduled_date": when.date(), "scheduled_time": f"{when:%H:%M}"}
+
+    def updates(self) -> dict:
+        day = self.cleaned_data.get("scheduled_date")
+        when = self.cleaned_data.get("scheduled_time") or datetime.time(9, 0)
+        return {"scheduled_for": london_datetime(day, when) if day else None}
+
+
+def transition_fields() -> dict[str, forms.Field]:
+    """The fields the page of "Record decision not to publish" asks for."""
+    return {
+        "withheld_reasons": forms.CharField(
+            label="Reasons for not publishing", widget=forms.Textarea(attrs={"rows": 4})
+        ),
+        "withheld_decision_makers": forms.CharField(
+            label="Who made the decision",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text="Names and roles, for example the three delegated safeguarding partners",
+        ),
+        "withheld_date": GovukDateField(label="Date of the decision", not_future=True),
     }
-
-    def __init__(self, *args, transition_name="", note_required=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.transition_name = transition_name
-        needed = dict(self.NEEDED.get(transition_name, {}))
-        if note_required:
-            needed["note"] = "Enter a note explaining the change"
-        for name, message in needed.items():
-            self.fields[name].required = True
-            self.fields[name].error_messages["required"] = message
-
-    def clean(self):
-        data = super().clean()
-        if self.transition_name == "schedule":
-            if not data.get("scheduled_date") and "scheduled_date" not in self.errors:
-                self.add_error("scheduled_date", "Enter the publication date")
-            elif data.get("scheduled_date"):
-                when = data.get("scheduled_time") or datetime.time(9, 0)
-                data["scheduled_for"] = london_datetime(data["scheduled_date"], when)
-        if self.transition_name == "withhold":
-            for name, message in (
-                ("withheld_reasons", "Enter the reasons for not publishing"),
-                ("withheld_decision_makers", "Enter who made the decision"),
-                ("withheld_date", "Enter the date of the decision"),
-            ):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, message)
-        return data
 
 
 class RemoveForm(BaseForm):
@@ -321,8 +347,15 @@ class RemoveForm(BaseForm):
         initial=NOW,
         error_messages={"required": "Select when it should be removed"},
     )
-    planned_date = GovukDateField(label="Removal date", required=False)
-    planned_time = TimeField(label="Time", required=False, help_text="Leave blank for 9am")
+    # Shown under "At a set date and time"; the date is needed for it.
+    planned_date = needed(GovukDateField(label="Removal date", required=False))
+    planned_time = TimeField(
+        label="Time",
+        required=False,
+        help_text="Leave blank for 9am",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    reveal = {"when": {LATER: ("planned_date", "planned_time")}}
 
     def __init__(self, *args, approvers=None, early_until: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -428,7 +461,9 @@ class RestoreForm(BaseForm):
 
 class NspccForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    submitted_on = GovukDateField(label="Date it was submitted to the NSPCC repository")
+    submitted_on = GovukDateField(
+        label="Date it was submitted to the NSPCC repository", not_future=True
+    )
 
 
 class PlanFilterForm(BaseForm):

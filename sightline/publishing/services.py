@@ -7,8 +7,9 @@ Publishing and removal are in services_publish.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -21,7 +22,7 @@ from sightline.core.models import Event
 from sightline.core.notifications import notify
 from sightline.core.references import create_with_reference
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import TransitionRefused, transition
+from sightline.core.workflow import TransitionRefused, page_updates, transition
 from sightline.publishing import access, guard, guard_metadata
 from sightline.publishing.models import PublicationApproval, PublicationPlan
 from sightline.publishing.workflow import PUBLICATION_WORKFLOW, approval_refusal
@@ -377,6 +378,13 @@ def _withdraw_all(plan: PublicationPlan) -> int:
     )
 
 
+# The fields each move's page may fill.
+TRANSITION_FIELDS = {
+    "schedule": ("scheduled_for",),
+    "withhold": ("withheld_reasons", "withheld_decision_makers", "withheld_date"),
+}
+
+
 def plan_transition(
     *,
     plan: PublicationPlan,
@@ -389,12 +397,15 @@ def plan_transition(
     withheld_decision_makers: str | None = None,
     withheld_date: date | None = None,
     now: datetime | None = None,
+    updates: Mapping[str, Any] | None = None,
 ) -> PublicationPlan:
     """Submit, return, schedule, cancel a schedule or record a decision not to publish.
 
     Submitting and scheduling run the publication guard first; its result is kept even when
-    the move is refused, so the page can show where it found something. `now` is the moment
-    the move is judged at (the demo records moves made in the past); pages never pass it."""
+    the move is refused, so the page can show where it found something. `updates` are the
+    fields the move's page filled in (the time to publish, the decision not to publish); the
+    content itself is changed only through `plan_update()`. `now` is the moment the move is
+    judged at (the demo records moves made in the past); pages never pass it."""
     if name in ("publish", "remove"):
         raise ValueError("Use plan_publish or plan_remove.")
     if name == "schedule" and access.can_manage_plans(by):
@@ -407,7 +418,8 @@ def plan_transition(
             )
     if name in ("submit", "schedule") and access.can_manage_plans(by):
         plan_run_guard(plan=plan, by=by)
-    updates: dict = {}
+    page = page_updates(updates, TRANSITION_FIELDS.get(name, ()))
+    updates = {}
     if name == "schedule":
         updates["scheduled_for"] = scheduled_for
     elif name == "withhold":
@@ -416,6 +428,7 @@ def plan_transition(
             withheld_decision_makers=(withheld_decision_makers or "").strip(),
             withheld_date=withheld_date,
         )
+    updates.update(page)
     if now is not None:
         plan._as_of = now
     with transaction.atomic():

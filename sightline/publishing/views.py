@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sightline.core.clocks import today
 from sightline.core.exports import Table, export_response
+from sightline.core.forms import show_refusal
 from sightline.core.history import HistoryPage, history_response
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
+from sightline.core.transition_pages import TransitionForm, TransitionPage, available_transition
 from sightline.core.versioning import StaleEdit
 from sightline.publishing import (
     access,
@@ -36,14 +38,21 @@ from sightline.publishing.forms import (
     RemovalDecisionForm,
     RemoveForm,
     RestoreForm,
-    StatusForm,
+    ScheduleForm,
+    transition_fields,
 )
 from sightline.publishing.history import plan_scope
 from sightline.publishing.models import PublicationPlan
 from sightline.publishing.workflow import (
     OWN_PAGE_TRANSITIONS,
     PUBLICATION_WORKFLOW,
+    _advance_copies_recorded,
+    _checklist_complete,
+    _guard_clean,
+    _has_content,
+    _two_approvals,
     approval_refusal,
+    earliest_publication_date,
     removal_decision_refusal,
 )
 
@@ -71,8 +80,12 @@ FIELD_FOR_MESSAGE = {
 
 
 def add_refusal(form, error: ValidationError) -> None:
-    """A refused write's messages on the form: on the field they name where possible, so the
-    error summary links to it, otherwise at the top."""
+    """A refused write's messages on the form: beside the field they are keyed by, or else the
+    field they name where possible, so the error summary links to it; otherwise at the top."""
+    if hasattr(error, "error_dict"):
+        keyed = {k: v for k, v in error.error_dict.items() if k != NON_FIELD_ERRORS}
+        show_refusal(form, ValidationError(keyed))
+        error = ValidationError(error.error_dict.get(NON_FIELD_ERRORS, []))
     for message in error.messages:
         lowered = message.lower()
         field = next(
@@ -415,58 +428,48 @@ def plan_approve(request, reference: str):
     return render(request, "publishing/plan_approve.html", {"form": form, "plan": plan, **detail})
 
 
-def _status_initial(plan: PublicationPlan) -> dict:
-    return {"version": plan.version}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_status(request, reference: str, name: str):
+    """The page of one move: the time to publish, or the decision not to publish. The content
+    and checklist a submission needs are edited on their own pages, which the page links to."""
     plan = access.plan_for_view(request.user, reference)
     if name in OWN_PAGE_TRANSITIONS:
         raise _not_found()
-    try:
-        t = PUBLICATION_WORKFLOW.get(name)
-    except ValidationError:
-        raise _not_found() from None
-    if t not in PUBLICATION_WORKFLOW.available(plan, request.user):
-        raise _not_found()
-    form = StatusForm(
-        request.POST or None,
-        transition_name=name,
-        note_required=t.note_required,
-        initial=_status_initial(plan),
-    )
-    context = {
-        "form": form,
-        "plan": plan,
-        "t": t,
-        "earliest": selectors.plan_detail(plan, request.user)["earliest_publication"]
-        if name == "schedule"
-        else None,
-    }
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.plan_transition(
-                plan=plan,
-                by=request.user,
-                name=name,
-                expected_version=data["version"],
-                note=data.get("note") or "",
-                scheduled_for=data.get("scheduled_for"),
-                withheld_reasons=data.get("withheld_reasons"),
-                withheld_decision_makers=data.get("withheld_decision_makers"),
-                withheld_date=data.get("withheld_date"),
-            )
-        except StaleEdit as stale:
-            context.update(stale_edit_context(form, stale.current))
-        except ValidationError as error:
-            add_refusal(form, error)
-        else:
-            messages.success(request, f"{plan.reference}: {t.label.lower()} done")
-            return redirect("publishing:detail", plan.reference)
-    return render(request, "publishing/plan_status.html", context)
+    t = available_transition(PUBLICATION_WORKFLOW, plan, request.user, name, refuse=_not_found)
+    detail_url = reverse("publishing:detail", args=[plan.reference])
+    edit_url = reverse("publishing:edit", args=[plan.reference])
+    schedule = name == "schedule"
+    return TransitionPage(
+        request,
+        workflow=PUBLICATION_WORKFLOW,
+        transition=t,
+        obj=plan,
+        apply=lambda **move: services.plan_transition(plan=plan, by=request.user, **move),
+        success_url=detail_url,
+        success_message=f"{plan.reference}: {t.label.lower()} done",
+        form_class=ScheduleForm if schedule else TransitionForm,
+        fields=transition_fields(),
+        ask=[n for n in t.required if n in services.TRANSITION_FIELDS.get(name, ())],
+        initial=ScheduleForm.initial_for(plan) if schedule else None,
+        elsewhere=dict.fromkeys(t.required, edit_url),
+        fixes={
+            _has_content: reverse("publishing:upload", args=[plan.reference]),
+            _checklist_complete: edit_url,
+            _advance_copies_recorded: edit_url,
+            _guard_clean: f"{detail_url}#guard",
+            _two_approvals: f"{detail_url}#approvals",
+        },
+        context={
+            "back_url": detail_url,
+            "back_text": f"Back to {plan.reference}",
+            "caption": f"{plan.reference} {plan.title}",
+            "title_suffix": plan.reference,
+            "intro_template": "publishing/_transition_intro.html",
+            "plan": plan,
+            "earliest": earliest_publication_date(plan) if schedule else None,
+        },
+    ).respond()
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from sightline.core.clocks import get_calendar
 from sightline.core.templatetags.govuk import govuk_datetime
-from sightline.core.workflow import Transition, Workflow
+from sightline.core.workflow import Problem, Transition, Workflow
 from sightline.publishing import access, guard
 from sightline.publishing.models import PublicationApproval, PublicationPlan, RemovalRequest
 
@@ -216,7 +216,7 @@ def _two_approvals(plan) -> str | None:
     return approvals_problem(plan)
 
 
-def _after_advance_copies(plan) -> str | None:
+def _after_advance_copies(plan) -> str | Problem | None:
     if not needs_advance_copies(plan) or plan.scheduled_for is None:
         return None
     earliest = earliest_publication_date(plan)
@@ -224,17 +224,18 @@ def _after_advance_copies(plan) -> str | None:
         return _advance_copies_recorded(plan)
     if _day(plan.scheduled_for) < earliest:
         days = settings.SIGHTLINE_ADVANCE_COPY_WORKING_DAYS
-        return (
+        return Problem(
             f"Publication cannot be scheduled before {earliest.day} {earliest:%B %Y}, "
             f"{days} working days after the advance copies went to the national Panel and the "
-            "Secretary of State"
+            "Secretary of State",
+            "scheduled_for",
         )
     return None
 
 
-def _in_future(plan) -> str | None:
+def _in_future(plan) -> Problem | None:
     if plan.scheduled_for is not None and plan.scheduled_for < as_of(plan):
-        return "The publication date and time must be in the future"
+        return Problem("The publication date and time must be in the future", "scheduled_for")
     return None
 
 
@@ -382,15 +383,21 @@ PUBLICATION_WORKFLOW = Workflow(
     states=S,
     initial=S.PREPARING,
     field_labels={
-        "title": "Title",
-        "summary": "Summary",
-        "version_kind": "Version to publish",
-        "scheduled_for": "Publication date and time",
-        "removal_kind": "Reason for removal",
-        "removal_reason": "Details of why it is removed",
-        "withheld_reasons": "Reasons for not publishing",
-        "withheld_decision_makers": "Who made the decision",
-        "withheld_date": "Date of the decision",
+        "title": "title",
+        "summary": "summary",
+        "version_kind": "version to publish",
+        "scheduled_for": "publication date and time",
+        "removal_kind": "reason for removal",
+        "removal_reason": "details of why it is removed",
+        "withheld_reasons": "reasons for not publishing",
+        "withheld_decision_makers": "who made the decision",
+        "withheld_date": "date of the decision",
+    },
+    field_messages={
+        "version_kind": "Select the version to publish",
+        "scheduled_for": "Enter the publication date",
+        "removal_kind": "Select why it is being removed",
+        "withheld_decision_makers": "Enter who made the decision",
     },
     transitions=(
         Transition(

@@ -102,12 +102,6 @@ def clean_postcode(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def not_in_future(form: forms.Form, name: str, message: str) -> None:
-    value = form.cleaned_data.get(name)
-    if value and value > today():
-        form.add_error(name, message)
-
-
 class RestrictedFieldsMixin:
     """Cleaning for the restricted record's fields, shared by the concern and the record."""
 
@@ -116,12 +110,6 @@ class RestrictedFieldsMixin:
 
     def clean_postcode(self):
         return clean_postcode(self.cleaned_data.get("postcode", ""))
-
-    def clean_date_of_birth(self):
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > today():
-            raise forms.ValidationError("Date of birth must be today or in the past")
-        return value
 
 
 # --- The concern and the case ------------------------------------------------------------------
@@ -152,9 +140,10 @@ class CaseDetailsForm(BaseForm):
         "Was the child looked after by a local authority?",
         message="Select whether the child was looked after by a local authority",
     )
-    incident_date = GovukDateField(label="Date of the incident")
+    incident_date = GovukDateField(label="Date of the incident", not_future=True)
     raised_aware_date = GovukDateField(
         label="Date the raising agency became aware",
+        not_future=True,
         help_text="When the agency that raised the concern became aware of the incident. The "
         "local authority's notifier records when the local authority did. For example, 27 3 2026",
     )
@@ -197,9 +186,7 @@ class CaseDetailsForm(BaseForm):
 
     def clean(self):
         data = super().clean()
-        not_in_future(self, "incident_date", "Date of the incident must be today or in the past")
         label = self.fields["raised_aware_date"].label
-        not_in_future(self, "raised_aware_date", f"{label} must be today or in the past")
         incident, aware = data.get("incident_date"), data.get("raised_aware_date")
         if incident and aware and aware < incident and "raised_aware_date" not in self.errors:
             self.add_error(
@@ -219,7 +206,7 @@ class RaiseConcernForm(RestrictedFieldsMixin, CaseDetailsForm):
         error_messages={"required": "Select which agency you are raising this for"},
     )
     child_name = forms.CharField(label="Child's full name", max_length=200, required=False)
-    date_of_birth = GovukDateField(label="Date of birth", required=False)
+    date_of_birth = GovukDateField(label="Date of birth", required=False, not_future=True)
     address = forms.CharField(label="Address", required=False, widget=_textarea(3))
     postcode = forms.CharField(
         label="Postcode",
@@ -325,7 +312,7 @@ class SubjectForm(RestrictedFieldsMixin, BaseForm):
         required=False,
         help_text="Previous names or names the child is known by",
     )
-    date_of_birth = GovukDateField(label="Date of birth", required=False)
+    date_of_birth = GovukDateField(label="Date of birth", required=False, not_future=True)
     address = forms.CharField(label="Address", required=False, widget=_textarea(3))
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     nhs_number = forms.CharField(

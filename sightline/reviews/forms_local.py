@@ -11,6 +11,7 @@ from sightline.actions.forms import OwnerPickerMixin, owner_field
 from sightline.core.forms import BaseForm, GovukDateField
 from sightline.core.models import Theme
 from sightline.reviews.models import EngagementEntry, Lesson, ParallelProceeding
+from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
 
 DRAFT_EXTENSIONS = (".pdf", ".docx")
 
@@ -33,6 +34,7 @@ def _text(
 
 
 class LocalReviewForm(BaseForm):
+    needed_for = LOCAL_REVIEW_WORKFLOW
     version = forms.IntegerField(widget=forms.HiddenInput)
     terms_of_reference = _text(
         "Terms of reference",
@@ -50,7 +52,8 @@ class LocalReviewForm(BaseForm):
     final_agreed_date = GovukDateField(
         label="Date the final report was agreed",
         required=False,
-        help_text="Leave blank until the partners agree the final report. For example, 27 3 2027",
+        not_future=True,
+        help_text="For example, 27 3 2027",
     )
     delay_reason = _text(
         "Reason for any delay",
@@ -61,6 +64,7 @@ class LocalReviewForm(BaseForm):
     delay_notified_date = GovukDateField(
         label="Date the Panel and Secretary of State were told of the delay",
         required=False,
+        not_future=True,
     )
 
     def clean(self):
@@ -71,7 +75,7 @@ class LocalReviewForm(BaseForm):
 
 
 class EngagementForm(BaseForm):
-    on_date = GovukDateField(label="Date of the contact")
+    on_date = GovukDateField(label="Date of the contact", not_future=True)
     with_whom = forms.ChoiceField(
         label="Who the reviewer engaged with",
         choices=EngagementEntry.With.choices,
@@ -121,6 +125,7 @@ class ProceedingForm(BaseForm):
     panel_told_date = GovukDateField(
         label="Date the Panel and Secretary of State were told",
         required=False,
+        not_future=True,
     )
 
     def clean(self):
@@ -140,7 +145,7 @@ class MonitoringForm(BaseForm):
             "invalid_choice": "Select the safeguarding partner",
         },
     )
-    on_date = GovukDateField(label="Date of the monitoring")
+    on_date = GovukDateField(label="Date of the monitoring", not_future=True)
     note = _text(
         "What the partner checked and found",
         "Enter what the partner checked and found",
@@ -178,7 +183,7 @@ class DraftForm(BaseForm):
             "max_length": "Version must be 100 characters or fewer",
         },
     )
-    received_on = GovukDateField(label="Date the draft was received")
+    received_on = GovukDateField(label="Date the draft was received", not_future=True)
     notes = _text("Notes", required=False, rows=3, help_text="What changed since the last draft")
 
     def clean_file(self):
@@ -247,7 +252,9 @@ class RecommendationActionForm(OwnerPickerMixin, BaseForm):
         },
     )
     owner = owner_field()
-    due_date = GovukDateField(label="Due date", help_text="For example, 27 3 2027")
+    due_date = GovukDateField(
+        label="Due date", help_text="For example, 27 3 2027", past_due_warning=True
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,8 +268,3 @@ class RecommendationActionForm(OwnerPickerMixin, BaseForm):
         data = super().clean()
         self._check_owner(data)
         return data
-
-
-class LocalStatusForm(BaseForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    note = _text("Note", required=False, rows=3)

@@ -9,15 +9,16 @@ from django import forms
 
 from sightline.accounts.models import Agency
 from sightline.core.clocks import today
-from sightline.core.forms import BaseForm, GovukDateField
+from sightline.core.forms import BaseForm, GovukDateField, needed
+from sightline.core.transition_pages import TransitionForm
 from sightline.reviews.forms import (
     _textarea,
     _version_field,
     active_agencies,
-    not_in_future,
     yes_no_field,
 )
 from sightline.reviews.models import RapidReview
+from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW
 
 # Regulation 11 of SI 2018/789: the criteria the safeguarding partners take into account.
 REG11_CRITERIA = {
@@ -50,8 +51,10 @@ NOTIFICATION_CRITERIA = {
 
 
 class NotificationForm(BaseForm):
-    """The notifier's decision. Fields are optional here: the workflow lists what is missing
-    for the chosen decision, so the page shows every gap at once."""
+    """The notifier's decision. The fields each decision needs are shown under its option
+    (conditional reveal) and are not marked "(optional)"; the form leaves them optional
+    because the workflow checks what the chosen decision needs, keyed by field, so the page
+    shows every gap at once."""
 
     DECISIONS = [
         ("notify", "Notify the national Panel"),
@@ -81,23 +84,33 @@ class NotificationForm(BaseForm):
     la_aware_date = GovukDateField(
         label="Date the local authority became aware",
         required=False,
+        not_future=True,
         help_text="The day the local authority first knew of the incident. The 5 working days "
         "to notify the Panel count from this date. For example, 27 3 2026",
+        error_messages={"required": "Enter the date the local authority became aware"},
     )
-    decision_date = GovukDateField(label="Decision date", required=False)
+    decision_date = GovukDateField(label="Decision date", required=False, not_future=True)
     sent_date = GovukDateField(
         label="Date the notification was sent",
         required=False,
+        not_future=True,
         help_text="To the Panel, Ofsted and the Department for Education. For example, 27 3 2026",
     )
-    panel_reference = forms.CharField(label="Panel reference", max_length=60, required=False)
+    panel_reference = forms.CharField(
+        label="Panel reference",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+    )
     partners_informed_date = GovukDateField(
         label="Date the safeguarding partners were informed",
         required=False,
+        not_future=True,
     )
     partnership_copy_date = GovukDateField(
         label="Date the copy went to the partnership office",
         required=False,
+        not_future=True,
         help_text="The partnership office should get a copy on the day it is sent",
     )
     not_notified_reasons = forms.CharField(
@@ -130,27 +143,17 @@ class NotificationForm(BaseForm):
         "not_notified_reasons",
         "referred_to_line_of_sight",
     )
-    # Needed for one decision or the other: not marked "(optional)", but checked by the
-    # workflow for the decision chosen rather than here.
-    CONDITIONAL = (
-        "abuse_or_neglect",
-        "death_or_serious_harm",
-        "looked_after_child",
-        "la_aware_date",
-        "decision_date",
-        "sent_date",
-        "panel_reference",
-        "partners_informed_date",
-        "partnership_copy_date",
-        "not_notified_reasons",
-    )
-    # Clearer words for the workflow's "Enter the …" messages on these fields.
-    REFUSAL_MESSAGES = {
-        "abuse_or_neglect": "Select whether abuse or neglect is known or suspected",
-        "death_or_serious_harm": "Select whether the child died or was seriously harmed",
-        "looked_after_child": "Select whether the child was looked after",
-        "panel_reference": "Enter the Panel reference",
-        "la_aware_date": "Enter the date the local authority became aware",
+    # Each decision's own fields are shown under its option.
+    reveal = {
+        "decision": {
+            "notify": (
+                "sent_date",
+                "panel_reference",
+                "partners_informed_date",
+                "partnership_copy_date",
+            ),
+            "not_notify": ("not_notified_reasons", "referred_to_line_of_sight"),
+        }
     }
 
     def __init__(self, *args, awareness_only: bool = False, **kwargs):
@@ -158,34 +161,17 @@ class NotificationForm(BaseForm):
         ("Save the date of awareness"), before deciding."""
         super().__init__(*args, **kwargs)
         self.awareness_only = awareness_only
-        self._mark_conditional(True)
+        # Needed for one decision or the other: not "(optional)", but the workflow checks them
+        # for the decision chosen rather than the form.
+        for name in sorted({*self.NOTIFY_FIELDS, *self.NOT_NOTIFY_FIELDS}):
+            needed(self.fields[name])
         if awareness_only:
+            # "Save only the date of awareness": the notifier records it before deciding.
             self.fields["decision"].required = False
-
-    def _mark_conditional(self, required: bool) -> None:
-        for name in self.CONDITIONAL:
-            self.fields[name].required = required
-
-    def full_clean(self):
-        self._mark_conditional(False)
-        if self.awareness_only:
             self.fields["la_aware_date"].required = True
-        try:
-            super().full_clean()
-        finally:
-            self._mark_conditional(True)
 
     def clean(self):
         data = super().clean()
-        for name in (
-            "la_aware_date",
-            "decision_date",
-            "sent_date",
-            "partners_informed_date",
-            "partnership_copy_date",
-        ):
-            label = self.fields[name].label
-            not_in_future(self, name, f"{label} must be today or in the past")
         decided, sent = data.get("decision_date"), data.get("sent_date")
         if decided and sent and sent < decided and "sent_date" not in self.errors:
             self.add_error(
@@ -229,17 +215,24 @@ class RequestReturnsForm(BaseForm):
 
 class AgencyReturnForm(BaseForm):
     version = _version_field()
-    involvement = forms.CharField(
-        label="Your agency's involvement with the child and family",
-        required=False,
-        widget=_textarea(6),
-        help_text="When and how your agency was involved, in date order",
+    # A draft may be saved without them; the return cannot be submitted without them.
+    involvement = needed(
+        forms.CharField(
+            label="Your agency's involvement with the child and family",
+            required=False,
+            widget=_textarea(6),
+            help_text="When and how your agency was involved, in date order",
+        ),
+        before="you submit the return",
     )
-    key_practice_episodes = forms.CharField(
-        label="Key practice episodes",
-        required=False,
-        widget=_textarea(6),
-        help_text="The moments where practice made, or could have made, a difference",
+    key_practice_episodes = needed(
+        forms.CharField(
+            label="Key practice episodes",
+            required=False,
+            widget=_textarea(6),
+            help_text="The moments where practice made, or could have made, a difference",
+        ),
+        before="you submit the return",
     )
     immediate_safety_actions = forms.CharField(
         label="Immediate safety actions taken",
@@ -262,8 +255,9 @@ class AgencyReturnForm(BaseForm):
 
 class MeetingSectionForm(BaseForm):
     title = "Review meeting"
+    needed_for = RAPID_REVIEW_WORKFLOW
     version = _version_field()
-    meeting_date = GovukDateField(label="Meeting date", required=False)
+    meeting_date = GovukDateField(label="Meeting date", required=False, not_future=True)
     attendees = forms.CharField(
         label="Attendees",
         required=False,
@@ -299,14 +293,13 @@ class MeetingSectionForm(BaseForm):
         "considered",
     )
 
-    def clean(self):
-        data = super().clean()
-        not_in_future(self, "meeting_date", "Meeting date must be today or in the past")
-        return data
-
 
 class RecommendationSectionForm(BaseForm):
     title = "Recommendation"
+    needed_for = RAPID_REVIEW_WORKFLOW
+    reveal = {
+        "recommendation": {RapidReview.Recommendation.NO_REVIEW.value: ("alternative_learning",)}
+    }
     version = _version_field()
     recommendation = forms.ChoiceField(
         label="What does the rapid review recommend?",
@@ -333,12 +326,15 @@ class RecommendationSectionForm(BaseForm):
         help_text="Meeting the criteria does not make a review automatic: say how the partners "
         "weighed them",
     )
-    alternative_learning = forms.CharField(
-        label="Alternative learning route",
-        required=False,
-        widget=_textarea(4),
-        help_text="If no review is recommended: how the learning will be taken forward, for "
-        "example a Line of Sight event or a single-agency review",
+    # Shown under "No review" and needed for it.
+    alternative_learning = needed(
+        forms.CharField(
+            label="Alternative learning route",
+            required=False,
+            widget=_textarea(4),
+            help_text="How the learning will be taken forward, for example a Line of Sight "
+            "event or a single-agency review",
+        )
     )
 
     CRITERIA = tuple(REG11_CRITERIA)
@@ -355,9 +351,14 @@ class RecommendationSectionForm(BaseForm):
 
 class PanelSectionForm(BaseForm):
     title = "The national Panel"
+    needed_for = RAPID_REVIEW_WORKFLOW
     version = _version_field()
-    sent_to_panel_date = GovukDateField(label="Date sent to the Panel", required=False)
-    panel_response_date = GovukDateField(label="Date of the Panel's response", required=False)
+    sent_to_panel_date = GovukDateField(
+        label="Date sent to the Panel", required=False, not_future=True
+    )
+    panel_response_date = GovukDateField(
+        label="Date of the Panel's response", required=False, not_future=True
+    )
     panel_response = forms.CharField(
         label="The Panel's response",
         required=False,
@@ -366,12 +367,6 @@ class PanelSectionForm(BaseForm):
 
     def clean(self):
         data = super().clean()
-        not_in_future(
-            self, "sent_to_panel_date", "Date sent to the Panel must be today or in the past"
-        )
-        not_in_future(
-            self, "panel_response_date", "Date of the Panel's response must be today or in the past"
-        )
         sent, replied = data.get("sent_to_panel_date"), data.get("panel_response_date")
         if sent and replied and replied < sent and "panel_response_date" not in self.errors:
             self.add_error(
@@ -383,6 +378,7 @@ class PanelSectionForm(BaseForm):
 
 class DecisionSectionForm(BaseForm):
     title = "Decision"
+    needed_for = RAPID_REVIEW_WORKFLOW
     version = _version_field()
     decision = forms.ChoiceField(
         label="What have the safeguarding partners decided?",
@@ -390,17 +386,12 @@ class DecisionSectionForm(BaseForm):
         widget=forms.RadioSelect,
         required=False,
     )
-    decision_date = GovukDateField(label="Decision date", required=False)
+    decision_date = GovukDateField(label="Decision date", required=False, not_future=True)
     decision_reasons = forms.CharField(
         label="Reasons for the decision",
         required=False,
         widget=_textarea(6),
     )
-
-    def clean(self):
-        data = super().clean()
-        not_in_future(self, "decision_date", "Decision date must be today or in the past")
-        return data
 
 
 SECTION_FORMS: dict[str, type[BaseForm]] = {
@@ -415,11 +406,43 @@ def section_fields(form_class: type[BaseForm]) -> list[str]:
     return [name for name in form_class.base_fields if name != "version"]
 
 
-class StatusForm(BaseForm):
-    """Confirm a workflow move. The note is required only where the transition says so."""
+# The record's fields as the sections declare them, for the pages of the workflow's moves.
+SECTION_FIELDS = {
+    name: field
+    for form_class in SECTION_FORMS.values()
+    for name, field in form_class.base_fields.items()
+    if name != "version"
+}
+# Fields of a section that a move's page offers beside the ones the move needs.
+MOVE_ALSO = {
+    "record_meeting": ("learning_shared", "improvements"),
+    "recommend": ("alternative_learning",),
+}
 
-    version = _version_field()
-    note = forms.CharField(label="Note", required=False, widget=_textarea(3))
+
+class RecommendForm(TransitionForm):
+    """The page of "Record the recommendation": the regulation 11 criteria as one group of
+    checkboxes, and the alternative learning route under "No review"."""
+
+    criteria = forms.MultipleChoiceField(
+        label="The regulation 11 criteria: the case",
+        choices=list(REG11_CRITERIA.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Select all that apply",
+    )
+    fills = tuple(REG11_CRITERIA)
+    aliases = {name: "criteria" for name in REG11_CRITERIA}
+    reveal = RecommendationSectionForm.reveal
+    field_order = ["recommendation", "criteria", "recommendation_reasons"]
+
+    @staticmethod
+    def initial_for(rr: RapidReview) -> dict:
+        return {"criteria": [name for name in REG11_CRITERIA if getattr(rr, name)]}
+
+    def updates(self) -> dict:
+        chosen = set(self.cleaned_data.get("criteria") or ())
+        return {**super().updates(), **{name: name in chosen for name in REG11_CRITERIA}}
 
 
 class SignOffForm(BaseForm):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -15,7 +16,7 @@ from sightline.core.documents import document_create
 from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import TransitionRefused, transition
+from sightline.core.workflow import TransitionRefused, page_updates, transition
 from sightline.reviews import access
 from sightline.reviews.models import (
     Case,
@@ -84,16 +85,27 @@ def local_review_update(
 
 @transaction.atomic
 def local_review_transition(
-    *, review: LocalReview, by: User, name: str, expected_version: int, note: str = ""
+    *,
+    review: LocalReview,
+    by: User,
+    name: str,
+    expected_version: int,
+    note: str = "",
+    updates: Mapping[str, Any] | None = None,
 ) -> LocalReview:
-    transition(
-        LOCAL_REVIEW_WORKFLOW,
-        review,
-        name=name,
-        by=by,
-        expected_version=expected_version,
-        note=note,
-    )
+    """Make one move. `updates` are review details the move's page filled in (only those the
+    details page edits), saved with the move in one step, and withdraw the partners' quality
+    assurance sign-offs if they change what was signed, as the details page does."""
+    with signed_content_change(review.case, by=by, stages=[PartnerSignOff.Stage.FINAL_REPORT]):
+        transition(
+            LOCAL_REVIEW_WORKFLOW,
+            review,
+            name=name,
+            by=by,
+            expected_version=expected_version,
+            note=note,
+            updates=page_updates(updates, LOCAL_FIELDS),
+        )
     case = review.case
     if review.status == LocalReview.Status.READY_FOR_PUBLICATION:
         _set_stage(case, CaseStage.READY_FOR_PUBLICATION, by=by)

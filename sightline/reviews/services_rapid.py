@@ -4,8 +4,9 @@ use them as `services.<name>`: reviews.services re-exports every public name her
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from sightline.core.events import diff, record_event, snapshot
 from sightline.core.notifications import notify
 from sightline.core.templatetags.govuk import govuk_datetime
 from sightline.core.versioning import create_record, save_versioned
-from sightline.core.workflow import TransitionRefused, transition
+from sightline.core.workflow import TransitionRefused, page_updates, transition
 from sightline.reviews import access, signoffs
 from sightline.reviews.models import (
     AgencyReturn,
@@ -122,16 +123,16 @@ def _save_return(
         setattr(ret, key, value)
     names = list(fields)
     if submit:
-        missing = [
-            label
+        missing = {
+            key: f"Enter the {label}"
             for key, label in (
                 ("involvement", "involvement"),
                 ("key_practice_episodes", "key practice episodes"),
             )
             if not (getattr(ret, key) or "").strip()
-        ]
+        }
         if missing:
-            raise TransitionRefused([f"Enter the {m}" for m in missing])
+            raise TransitionRefused(missing)
         ret.status, ret.submitted_by, ret.submitted_at = (
             AgencyReturn.Status.SUBMITTED,
             by,
@@ -212,11 +213,28 @@ def rapid_review_update(
 
 @transaction.atomic
 def rapid_review_transition(
-    *, rr: RapidReview, by: User, name: str, expected_version: int, note: str = ""
+    *,
+    rr: RapidReview,
+    by: User,
+    name: str,
+    expected_version: int,
+    note: str = "",
+    updates: Mapping[str, Any] | None = None,
 ) -> RapidReview:
-    transition(
-        RAPID_REVIEW_WORKFLOW, rr, name=name, by=by, expected_version=expected_version, note=note
-    )
+    """Make one move. `updates` are record fields the move's page filled in (only the fields
+    the sections edit), saved with the move in one step: like any other write of what the
+    partners sign, they withdraw sign-offs given to other content, and are refused once the
+    rapid review has gone to the Panel."""
+    with signed_content_change(rr.case, by=by, stages=[PartnerSignOff.Stage.RAPID_REVIEW]):
+        transition(
+            RAPID_REVIEW_WORKFLOW,
+            rr,
+            name=name,
+            by=by,
+            expected_version=expected_version,
+            note=note,
+            updates=page_updates(updates, RR_EDIT_FIELDS),
+        )
     case = rr.case
     if name == "recommend":
         _set_stage(case, CaseStage.RAPID_REVIEW, by=by)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sightline.accounts.access import deny
 from sightline.accounts.models import Agency
 from sightline.core.clocks import ClockBook
+from sightline.core.forms import show_refusal
 from sightline.core.history import HistoryPage, history_response, latest_history
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date
@@ -417,9 +418,7 @@ def notification(request, reference: str):
         except StaleEdit as stale:
             context.update(stale_edit_context(form, stale.current))
         except ValidationError as error:
-            add_refusal(
-                form, error, NOTIFICATION_WORKFLOW.field_labels, NotificationForm.REFUSAL_MESSAGES
-            )
+            show_refusal(form, error)
         else:
             if name == "notify":
                 messages.success(

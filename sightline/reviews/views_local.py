@@ -23,13 +23,13 @@ from sightline.accounts.models import Agency
 from sightline.core.clocks import ClockBook, today
 from sightline.core.documents import UploadRejected
 from sightline.core.stale import stale_edit_context
+from sightline.core.transition_pages import TransitionPage, available_transition
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, services_local
 from sightline.reviews.forms_local import (
     DraftForm,
     EngagementForm,
     LocalReviewForm,
-    LocalStatusForm,
     MonitoringForm,
     ProceedingForm,
 )
@@ -40,15 +40,19 @@ from sightline.reviews.models import (
     PartnerSignOff,
 )
 from sightline.reviews.views import case_context, sign_off_summary
-from sightline.reviews.workflow import LOCAL_REVIEW_WORKFLOW
+from sightline.reviews.workflow import (
+    LOCAL_REVIEW_WORKFLOW,
+    _actions_done,
+    _all_partners_signed_final,
+    _has_draft,
+    _reviewer_appointed,
+)
 
 FINISHED = (
     LocalReview.Status.FINAL_AGREED,
     LocalReview.Status.READY_FOR_PUBLICATION,
     LocalReview.Status.CLOSED,
 )
-NOTE_REQUIRED = "Enter a note explaining the change"
-STATUS_TEMPLATE = "reviews/status_confirm.html"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -373,73 +377,45 @@ def draft_add(request, reference: str):
     )
 
 
-def _problems(review: LocalReview, t) -> list[str]:
-    missing = list(LOCAL_REVIEW_WORKFLOW.missing_fields(review, t))
-    for condition in t.conditions:
-        problem = condition(review)
-        if problem:
-            missing.append(problem)
-    return missing
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def local_review_status(request, reference: str, name: str):
+    """The page of one move: the fields it needs, from the review's details, in one step."""
     case, review = _review_for_view(request, reference)
-    try:
-        t = LOCAL_REVIEW_WORKFLOW.get(name)
-    except ValidationError:
-        raise Http404("Not found") from None
-    if t not in LOCAL_REVIEW_WORKFLOW.available(review, request.user):
-        raise _refuse(request.user, case)
-    form = LocalStatusForm(_posted(request), initial={"version": review.version})
-    if t.note_required:
-        form.fields["note"].required = True
-        form.fields["note"].error_messages["required"] = NOTE_REQUIRED
-        form.fields["note"].help_text = "Explain the change. It is kept in the review's history"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services_local.local_review_transition(
-                review=review,
-                by=request.user,
-                name=name,
-                expected_version=data["version"],
-                note=data["note"],
-            )
-        except StaleEdit as stale:
-            review.refresh_from_db()
-            return render(
-                request,
-                STATUS_TEMPLATE,
-                _status_context(
-                    request, case, review, t, form, **stale_edit_context(form, stale.current)
-                ),
-            )
-        except ValidationError as error:
-            review.refresh_from_db()
-            for message in error.messages:
-                form.add_error("note" if message == NOTE_REQUIRED else None, message)
-        else:
-            messages.success(request, f"Status updated: {review.get_status_display()}")
-            return redirect(_page_url(case))
-    return render(request, STATUS_TEMPLATE, _status_context(request, case, review, t, form))
-
-
-def _status_context(request, case: Case, review: LocalReview, t, form, **extra) -> dict:
+    t = available_transition(
+        LOCAL_REVIEW_WORKFLOW,
+        review,
+        request.user,
+        name,
+        refuse=lambda: _refuse(request.user, case),
+    )
+    page_url = _page_url(case)
     context = case_context(request, case, current="local_review", title=t.label)
     context.update(
         {
             "review": review,
-            "obj": review,
-            "t": t,
-            "form": form,
-            "missing": _problems(review, t),
-            "target_label": LOCAL_REVIEW_WORKFLOW.states(t.target).label,
-            "back_url": _page_url(case),
-            "edit_url": reverse("reviews:local-review-edit", args=[case.reference]),
+            "back_url": page_url,
+            "title_suffix": case.reference,
+            "header_template": "reviews/_case_header.html",
             "caption": f"{case.reference} {case.pseudonym}: local review",
-            **extra,
         }
     )
-    return context
+    return TransitionPage(
+        request,
+        workflow=LOCAL_REVIEW_WORKFLOW,
+        transition=t,
+        obj=review,
+        apply=lambda **move: services_local.local_review_transition(
+            review=review, by=request.user, **move
+        ),
+        success_url=page_url,
+        success_message=lambda review: f"Status updated: {review.get_status_display()}",
+        fields=LocalReviewForm.base_fields,
+        fixes={
+            _reviewer_appointed: _page_url(case, anchor="reviewer"),
+            _has_draft: reverse("reviews:draft-add", args=[case.reference]),
+            _all_partners_signed_final: _page_url(case, anchor="quality-assurance"),
+            _actions_done: reverse("reviews:learning", args=[case.reference]),
+        },
+        context=context,
+    ).respond()

@@ -22,9 +22,11 @@ from sightline.accounts.models import Agency
 from sightline.core.clocks import get_calendar, today
 from sightline.core.events import record_event
 from sightline.core.exports import FORMATS, docx_document, render_pdf
+from sightline.core.forms import show_refusal
 from sightline.core.models import Event
 from sightline.core.stale import stale_edit_context
 from sightline.core.templatetags.govuk import govuk_date, govuk_datetime
+from sightline.core.transition_pages import TransitionForm, TransitionPage, available_transition
 from sightline.core.versioning import StaleEdit
 from sightline.reviews import access, services
 from sightline.reviews.documents import (
@@ -34,12 +36,14 @@ from sightline.reviews.documents import (
     title_for,
 )
 from sightline.reviews.forms_rapid import (
+    MOVE_ALSO,
     REG11_CRITERIA,
+    SECTION_FIELDS,
     SECTION_FORMS,
     AgencyReturnForm,
+    RecommendForm,
     RequestReturnsForm,
     SignOffForm,
-    StatusForm,
     section_fields,
 )
 from sightline.reviews.models import AgencyReturn, PartnerSignOff, RapidReview
@@ -47,7 +51,11 @@ from sightline.reviews.reminders import return_reminders
 from sightline.reviews.selectors import returns_summary
 from sightline.reviews.signoffs import signed_content, signoff_state
 from sightline.reviews.views import add_refusal, case_context, sign_off_summary
-from sightline.reviews.workflow import RAPID_REVIEW_WORKFLOW
+from sightline.reviews.workflow import (
+    RAPID_REVIEW_WORKFLOW,
+    _all_partners_signed_rapid_review,
+    _returns_submitted,
+)
 
 RETURN_DUE_WORKING_DAYS = 10
 EXPORT_TYPES = ("docx", "pdf")
@@ -177,7 +185,7 @@ def request_returns(request, reference: str):
             rr.refresh_from_db()
         except ValidationError as error:
             rr.refresh_from_db()
-            add_refusal(form, error, {"due_date": "date returns are due"})
+            show_refusal(form, error, aliases={"returns_due_date": "due_date"})
         else:
             count = len(data["agencies"])
             messages.success(
@@ -295,69 +303,46 @@ def section_edit(request, reference: str, section: str):
     return render(request, "reviews/rapid_review_edit.html", context)
 
 
-def _section_for(required: tuple[str, ...]) -> str:
-    """The section of the record that holds a transition's required fields."""
-    for key, form_class in SECTION_FORMS.items():
-        if set(required) & set(section_fields(form_class)):
-            return key
-    return ""
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def status(request, reference: str, name: str):
+    """The page of one move: the fields it needs, from the record's sections, in one step."""
     case = access.case_for_view(request.user, reference)
     rr = rapid_review_for(case)
-    try:
-        t = RAPID_REVIEW_WORKFLOW.get(name)
-    except ValidationError:
-        raise Http404("Not found") from None
-    if t not in RAPID_REVIEW_WORKFLOW.available(rr, request.user):
-        raise Http404("Not found")
+    t = available_transition(
+        RAPID_REVIEW_WORKFLOW, rr, request.user, name, refuse=lambda: Http404("Not found")
+    )
     if name == "request_returns":
         # Only those who may make the move are sent on to the page that makes it.
         return redirect("reviews:request-returns", case.reference)
-    form = StatusForm(request.POST or None, initial={"version": rr.version})
-    if t.note_required:
-        form.fields["note"].required = True
-        form.fields["note"].error_messages["required"] = "Enter a note explaining the change"
+    page_url = reverse("reviews:rapid-review", args=[case.reference])
     context = case_context(request, case, current="rapid_review", title=t.label)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rapid_review_transition(
-                rr=rr,
-                by=request.user,
-                name=name,
-                expected_version=form.cleaned_data["version"] or 0,
-                note=form.cleaned_data["note"],
-            )
-        except StaleEdit as stale:
-            rr.refresh_from_db()
-            context.update(stale_edit_context(form, stale.current))
-        except ValidationError as error:
-            rr.refresh_from_db()
-            add_refusal(form, error)
-        else:
-            messages.success(request, f"Rapid review status: {rr.get_status_display().lower()}")
-            return redirect("reviews:rapid-review", case.reference)
-    missing = RAPID_REVIEW_WORKFLOW.missing_fields(rr, t)
-    section = _section_for(t.required)
     context.update(
         {
-            "t": t,
-            "obj": rr,
-            "form": form,
-            "missing": [*missing, *(problem for check in t.conditions if (problem := check(rr)))],
-            "target_label": RAPID_REVIEW_WORKFLOW.states(t.target).label,
-            "back_url": reverse("reviews:rapid-review", args=[case.reference]),
-            "edit_url": (
-                reverse("reviews:rapid-review-edit", args=[case.reference, section])
-                if missing and section
-                else ""
-            ),
+            "back_url": page_url,
+            "title_suffix": case.reference,
+            "header_template": "reviews/_case_header.html",
         }
     )
-    return render(request, "reviews/status_confirm.html", context)
+    recommend = name == "recommend"
+    return TransitionPage(
+        request,
+        workflow=RAPID_REVIEW_WORKFLOW,
+        transition=t,
+        obj=rr,
+        apply=lambda **move: services.rapid_review_transition(rr=rr, by=request.user, **move),
+        success_url=page_url,
+        success_message=lambda rr: f"Rapid review status: {rr.get_status_display().lower()}",
+        form_class=RecommendForm if recommend else TransitionForm,
+        fields=SECTION_FIELDS,
+        also=MOVE_ALSO.get(name, ()),
+        initial=RecommendForm.initial_for(rr) if recommend else None,
+        fixes={
+            _returns_submitted: f"{page_url}#returns",
+            _all_partners_signed_rapid_review: f"{page_url}#sign-off",
+        },
+        context=context,
+    ).respond()
 
 
 # --- Partner sign-off --------------------------------------------------------------------------

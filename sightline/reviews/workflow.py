@@ -5,7 +5,7 @@ The state diagrams in docs/workflows/reviews.md are generated from these tables.
 
 from __future__ import annotations
 
-from sightline.core.workflow import Transition, Workflow
+from sightline.core.workflow import Problem, Transition, Workflow
 from sightline.reviews import access, signoffs
 from sightline.reviews.models import IncidentNotification, LocalReview, PartnerSignOff, RapidReview
 
@@ -57,6 +57,26 @@ def _has_draft(review) -> str | None:
     return None if review.drafts.exists() else "Upload a draft report first"
 
 
+def alternative_route_given(rr) -> Problem | None:
+    """A recommendation of no review says how the learning will be taken forward instead."""
+    if (
+        rr.recommendation == RapidReview.Recommendation.NO_REVIEW
+        and not (rr.alternative_learning or "").strip()
+    ):
+        return Problem("Enter the alternative learning route", "alternative_learning")
+    return None
+
+
+def response_after_sending(rr) -> Problem | None:
+    sent, replied = rr.sent_to_panel_date, rr.panel_response_date
+    if sent and replied and replied < sent:
+        return Problem(
+            "Date of the Panel's response must be on or after the date sent",
+            "panel_response_date",
+        )
+    return None
+
+
 def _returns_submitted(rr) -> str | None:
     waiting = [
         r.agency.name for r in rr.returns.select_related("agency") if r.status != "submitted"
@@ -102,6 +122,11 @@ NOTIFICATION_WORKFLOW = Workflow(
         "partners_informed_date": "date the safeguarding partners were informed",
         "partnership_copy_date": "date the copy went to the partnership office",
         "not_notified_reasons": "reasons for not notifying",
+    },
+    field_messages={
+        "abuse_or_neglect": "Select whether abuse or neglect is known or suspected",
+        "death_or_serious_harm": "Select whether the child died or was seriously harmed",
+        "looked_after_child": "Select whether the child was looked after",
     },
     transitions=(
         Transition(
@@ -152,7 +177,7 @@ RAPID_REVIEW_WORKFLOW = Workflow(
         "returns_due_date": "date returns are due",
         "meeting_date": "meeting date",
         "attendees": "attendees",
-        "facts": "facts",
+        "facts": "facts of the case",
         "immediate_actions": "immediate safety actions",
         "family_context": "family context",
         "recommendation": "recommendation",
@@ -163,6 +188,10 @@ RAPID_REVIEW_WORKFLOW = Workflow(
         "decision": "decision",
         "decision_date": "decision date",
         "decision_reasons": "reasons for the decision",
+    },
+    field_messages={
+        "recommendation": "Select what the rapid review recommends",
+        "decision": "Select what the safeguarding partners decided",
     },
     transitions=(
         Transition(
@@ -193,6 +222,8 @@ RAPID_REVIEW_WORKFLOW = Workflow(
             allowed=_bu,
             who="business unit",
             required=("recommendation", "recommendation_reasons"),
+            conditions=(alternative_route_given,),
+            condition_text="an alternative learning route if no review is recommended",
         ),
         Transition(
             name="complete_sign_off",
@@ -233,6 +264,8 @@ RAPID_REVIEW_WORKFLOW = Workflow(
             allowed=_bu,
             who="business unit",
             required=("panel_response_date", "panel_response"),
+            conditions=(response_after_sending,),
+            condition_text="a response dated on or after the date sent",
         ),
         Transition(
             name="decide",

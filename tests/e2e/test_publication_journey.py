@@ -181,8 +181,7 @@ def prepare_the_plan(story: Story, case) -> None:
             "Full report", exact=True
         )
     ).to_be_checked()
-    # Title and summary are marked "(optional)", though every kind of plan needs them; the
-    # "Summary" version of the report is a radio with the same name, hence the roles.
+    # The "Summary" version of the report is a radio with the same name, hence the roles.
     page.get_by_role("textbox", name=label("Title")).fill(TITLE)
     page.get_by_role("textbox", name=label("Summary")).fill(SUMMARY)
     bu.submit("Continue")

@@ -265,18 +265,14 @@ def request_and_submit_returns(story: Story) -> None:
     expect(trust.page.get_by_role("button", name="Submit return")).to_have_count(0)
 
 
-def _move_rapid_review(bu, transition: str, fill_section=None) -> None:
-    """Follow the transition's link; if details are missing, add them first, then confirm."""
+def _move_rapid_review(bu, transition: str, fill_in=None) -> None:
+    """Follow the transition's link, fill in on its page what the move needs, and make it."""
     page = bu.page
     bu.click_link(transition)
     expect(heading(page)).to_have_text(transition)
-    if fill_section is not None:
-        expect(page.locator("#missing")).to_be_visible()
-        bu.click_link("Add the missing details")
-        fill_section(bu)
-        bu.submit("Save")
-        bu.click_link(transition)
     expect(page.locator("#missing")).to_have_count(0)
+    if fill_in is not None:
+        fill_in(bu)
     bu.submit(transition)
     expect(banner(page)).to_contain_text("Rapid review status:")
 
@@ -402,18 +398,14 @@ def open_the_restricted_record(story: Story) -> None:
 # --- 5. The local review ----------------------------------------------------------------------
 
 
-def _move_local_review(journey, transition: str, fill_details=None) -> None:
+def _move_local_review(journey, transition: str, fill_in=None) -> None:
+    """Follow the transition's link, fill in on its page what the move needs, and make it."""
     page = journey.page
     journey.click_link(transition)
     expect(heading(page)).to_have_text(transition)
-    if fill_details is not None:
-        expect(page.locator("#missing")).to_be_visible()
-        journey.click_link("Add the missing details")
-        fill_details(journey)
-        journey.submit("Save")
-        expect(banner(page)).to_contain_text("Review details saved")
-        journey.click_link(transition)
     expect(page.locator("#missing")).to_have_count(0)
+    if fill_in is not None:
+        fill_in(journey)
     journey.submit(transition)
     expect(banner(page)).to_contain_text("Status updated:")
 

@@ -147,11 +147,17 @@ def govuk_field(
 
     Options: label_size ("xl", "l", "m", "s"), is_page_heading, classes (added to the input,
     textarea, select, radios, checkboxes or date input), label and hint (replace the
-    field's own), autocomplete, spellcheck, rows (textarea), form_group_classes."""
+    field's own), autocomplete, spellcheck, rows (textarea), form_group_classes.
+
+    A field the form reveals under a radio option (`reveal`) is drawn by that radio, so here
+    it draws nothing."""
     if not isinstance(bound_field, BoundField):
         raise template.TemplateSyntaxError("govuk_field needs a bound form field, e.g. form.name")
     if bound_field.is_hidden:
         return bound_field.as_widget()
+    revealed_by = getattr(bound_field.form, "revealed_by", None)
+    if revealed_by is not None and revealed_by(bound_field.name):
+        return ""
     options.update(
         label_size=label_size,
         is_page_heading=is_page_heading,

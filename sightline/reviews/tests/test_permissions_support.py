@@ -191,7 +191,9 @@ def sent_date_recorded(world: World) -> None:
 
 
 def panel_response_recorded(world: World) -> None:
-    _rr_update(world, panel_response_date=today(), panel_response="Agreed.")
+    # The response is dated on or after the day the case's scenario sent it to the Panel.
+    replied = max(today(), world.rr.sent_to_panel_date or today())
+    _rr_update(world, panel_response_date=replied, panel_response="Agreed.")
 
 
 def decision_recorded(world: World) -> None:

@@ -192,6 +192,45 @@ def test_a_change_after_the_sign_off_was_confirmed_takes_it_back_for_sign_off(pa
     assert signoffs.partners_missing(case, RR) == sorted(a.name for a in p.partners)
 
 
+def test_signed_content_filled_in_on_a_move_page_withdraws_the_sign_offs_too(partnership):
+    p = partnership
+    case = advance_case(p, "recommended")
+    sign_all(p, case)
+    rr = rr_of(case)
+
+    services.rapid_review_transition(
+        rr=rr,
+        by=p.bu,
+        name="complete_sign_off",
+        expected_version=rr.version,
+        updates={"recommendation_reasons": "Changed on the move's own page."},
+    )
+
+    assert rr_of(case).status == RapidReview.Status.RECOMMENDATION_MADE
+    assert signoffs.partners_missing(case, RR) == sorted(a.name for a in p.partners)
+    assert events("partner.sign_off_withdrawn").count() == len(PARTNER_KEYS)
+
+
+def test_a_move_page_cannot_change_what_was_signed_once_sent(partnership):
+    p = partnership
+    case = advance_case(p, "sent_to_panel")
+    rr = rr_of(case)
+
+    with pytest.raises(TransitionRefused, match="sent to the Panel"):
+        services.rapid_review_transition(
+            rr=rr,
+            by=p.bu,
+            name="record_panel_response",
+            expected_version=rr.version,
+            updates={
+                "panel_response_date": rr.sent_to_panel_date,
+                "panel_response": "Agreed.",
+                "recommendation_reasons": "Changed after sending.",
+            },
+        )
+    assert rr_of(case).status == RapidReview.Status.SENT_TO_PANEL
+
+
 def test_a_stale_sign_off_that_escaped_withdrawal_does_not_count_and_is_replaced(partnership):
     """Content can change outside the reviews services (an agency renamed in Settings): the
     sign-off then no longer counts, and the partner can sign the current version."""

@@ -353,7 +353,9 @@ def test_unknown_sections_and_transitions_are_404(world, rr, signed_in_client):
     assert client.get(_url("reviews:rapid-review-status", world, "decide")).status_code == 404
 
 
-def test_the_status_page_lists_what_is_missing_and_refuses(world, rr, signed_in_client):
+def test_the_status_page_asks_for_the_fields_and_lists_what_it_cannot_give(
+    world, rr, signed_in_client
+):
     client = signed_in_client(world["bu"])
     url = _url("reviews:rapid-review-status", world, "record_meeting")
 
@@ -361,16 +363,17 @@ def test_the_status_page_lists_what_is_missing_and_refuses(world, rr, signed_in_
     body = page.content.decode()
     assert page.status_code == 200
     assert h1_count(page) == 1
+    # The meeting's fields are on this page; only the returns are for elsewhere.
+    assert 'name="meeting_date_day"' in body
+    assert _url("reviews:rapid-review-edit", world, "meeting") not in body
     assert "This cannot be done yet" in body
-    assert "Meeting date" in body
     assert "Returns are still awaited from" in body
-    assert _url("reviews:rapid-review-edit", world, "meeting") in body
 
     response = client.post(url, {"version": rr.version})
 
     body = response.content.decode()
     assert "govuk-error-summary" in body
-    assert "Enter the meeting date" in body
+    assert '<a href="#id_meeting_date_day">Enter the meeting date</a>' in body
     rr.refresh_from_db()
     assert rr.status == RapidReview.Status.RETURNS_REQUESTED
 

@@ -117,9 +117,9 @@ def test_each_transition_is_refused_for_every_other_role(partnership, move):
 
 MISSING = {
     "notify": [
-        "Enter the answer on abuse or neglect",
-        "Enter the answer on death or serious harm",
-        "Enter the answer on whether the child was looked after",
+        "Select whether abuse or neglect is known or suspected",
+        "Select whether the child died or was seriously harmed",
+        "Select whether the child was looked after",
         "Enter the decision date",
         "Enter the date the notification was sent",
         "Enter the Panel reference",
@@ -127,9 +127,9 @@ MISSING = {
         "Enter the date the copy went to the partnership office",
     ],
     "not_notify": [
-        "Enter the answer on abuse or neglect",
-        "Enter the answer on death or serious harm",
-        "Enter the answer on whether the child was looked after",
+        "Select whether abuse or neglect is known or suspected",
+        "Select whether the child died or was seriously harmed",
+        "Select whether the child was looked after",
         "Enter the decision date",
         "Enter the reasons for not notifying",
     ],
@@ -137,18 +137,21 @@ MISSING = {
     "record_meeting": [
         "Enter the meeting date",
         "Enter the attendees",
-        "Enter the facts",
+        "Enter the facts of the case",
         "Enter the immediate safety actions",
         "Enter the family context",
     ],
-    "recommend": ["Enter the recommendation", "Enter the reasons for the recommendation"],
+    "recommend": [
+        "Select what the rapid review recommends",
+        "Enter the reasons for the recommendation",
+    ],
     "send_to_panel": ["Enter the date sent to the Panel"],
     "record_panel_response": [
         "Enter the date of the Panel's response",
         "Enter the Panel's response",
     ],
     "decide_after_sending": [
-        "Enter the decision",
+        "Select what the safeguarding partners decided",
         "Enter the decision date",
         "Enter the reasons for the decision",
     ],
