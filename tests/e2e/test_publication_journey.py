@@ -581,7 +581,7 @@ def an_urgent_court_order_goes_offline_until_confirmed(story: Story) -> None:
     rows = page.locator("#removed + dl .govuk-summary-list__row")
     expect(rows.filter(has_text="Confirmed by")).to_contain_text(police.full_name)
     expect(page.locator("#published + dl")).to_contain_text("catalogue entry only")
-    outcomes = page.locator("#removal ~ table").first.locator("tbody tr")
+    outcomes = page.locator("#removal ~ .app-table-scroll table").first.locator("tbody tr")
     expect(outcomes).to_have_count(2)
     expect(outcomes.filter(has_text="Withdrawn")).to_have_count(1)
     expect(outcomes.filter(has_text="Confirmed")).to_have_count(1)
